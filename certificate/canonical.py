@@ -1,0 +1,71 @@
+"""The one byte encoding that every signature and hash in the chain is computed over.
+
+Third parties re-derive these bytes offline, so the rules are part of the contract:
+
+* msgpack, with maps whose keys are strings written in sorted (code-point) order;
+* only str (NFC-normalised by the caller's model), int, bool, None, bytes, list and map;
+  no floats (their text form differs between languages) and no msgpack extension types;
+* the smallest msgpack representation of every value (what msgpack-python produces).
+
+``decode`` is strict: it accepts only bytes that ``encode`` would have produced, so there is
+exactly one valid encoding of every object and no malleability.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgpack
+
+from certificate.errors import ValidationError
+
+MAX_DEPTH = 16
+
+
+def _check(value: Any, depth: int = 0) -> Any:
+    if depth > MAX_DEPTH:
+        raise ValidationError("canonical.depth", "structure nested too deeply")
+    if value is None or isinstance(value, bool | int | str | bytes):
+        if isinstance(value, int) and not isinstance(value, bool) and not (
+            -(2**63) <= value < 2**64
+        ):
+            raise ValidationError("canonical.int", "integer out of the 64-bit range")
+        return value
+    if isinstance(value, list | tuple):
+        return [_check(v, depth + 1) for v in value]
+    if isinstance(value, dict):
+        for k in value:
+            if not isinstance(k, str):
+                raise ValidationError("canonical.key", "map keys must be strings")
+        return {k: _check(value[k], depth + 1) for k in sorted(value)}
+    raise ValidationError("canonical.type", f"type {type(value).__name__} cannot be encoded")
+
+
+def encode(value: Any) -> bytes:
+    """Deterministic bytes for ``value`` (see module docstring for the rules)."""
+    packed: bytes = msgpack.packb(_check(value), use_bin_type=True)
+    return packed
+
+
+def decode(data: bytes, *, max_len: int = 1 << 20) -> Any:
+    """Parse canonical bytes, refusing anything ``encode`` would not have produced."""
+    if len(data) > max_len:
+        raise ValidationError("canonical.size", f"encoded object larger than {max_len} bytes")
+    try:
+        value = msgpack.unpackb(
+            data,
+            raw=False,
+            strict_map_key=True,
+            use_list=True,
+            max_buffer_size=max_len,
+        )
+    except (ValueError, TypeError, msgpack.ExtraData, msgpack.FormatError,
+            msgpack.StackError) as exc:
+        raise ValidationError("canonical.malformed", f"not a valid encoding: {exc}") from None
+    try:
+        again = encode(value)
+    except ValidationError:
+        raise ValidationError("canonical.malformed", "contains a value outside the canonical types") from None
+    if again != data:
+        raise ValidationError("canonical.noncanonical", "bytes are not in canonical form")
+    return value
