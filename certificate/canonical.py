@@ -5,7 +5,8 @@ Third parties re-derive these bytes offline, so the rules are part of the contra
 * msgpack, with maps whose keys are strings written in sorted (code-point) order;
 * only str (NFC-normalised by the caller's model), int, bool, None, bytes, list and map;
   no floats (their text form differs between languages) and no msgpack extension types;
-* the smallest msgpack representation of every value (what msgpack-python produces).
+* the smallest msgpack representation of every value (what msgpack-python produces), with
+  str written as msgpack str and bytes as msgpack bin.
 
 ``decode`` is strict: it accepts only bytes that ``encode`` would have produced, so there is
 exactly one valid encoding of every object and no malleability.
@@ -25,6 +26,9 @@ MAX_DEPTH = 16
 def _check(value: Any, depth: int = 0) -> Any:
     if depth > MAX_DEPTH:
         raise ValidationError("canonical.depth", "structure nested too deeply")
+    if isinstance(value, msgpack.ExtType):
+        # ExtType is a namedtuple: without this it would pass as a 2-element list.
+        raise ValidationError("canonical.type", "msgpack extension types cannot be encoded")
     if value is None or isinstance(value, bool | int | str | bytes):
         if isinstance(value, int) and not isinstance(value, bool) and not (
             -(2**63) <= value < 2**64
@@ -43,29 +47,34 @@ def _check(value: Any, depth: int = 0) -> Any:
 
 def encode(value: Any) -> bytes:
     """Deterministic bytes for ``value`` (see module docstring for the rules)."""
-    packed: bytes = msgpack.packb(_check(value), use_bin_type=True)
+    try:
+        packed: bytes = msgpack.packb(_check(value), use_bin_type=True)
+    except UnicodeEncodeError:
+        # A lone surrogate has no UTF-8 form, so no other implementation could agree on it.
+        raise ValidationError("canonical.text", "text is not valid Unicode") from None
     return packed
 
 
 def decode(data: bytes, *, max_len: int = 1 << 20) -> Any:
     """Parse canonical bytes, refusing anything ``encode`` would not have produced."""
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise ValidationError("canonical.malformed", "encoded object must be bytes")
+    data = bytes(data)
     if len(data) > max_len:
         raise ValidationError("canonical.size", f"encoded object larger than {max_len} bytes")
     try:
-        value = msgpack.unpackb(
-            data,
-            raw=False,
-            strict_map_key=True,
-            use_list=True,
-            max_buffer_size=max_len,
-        )
-    except (ValueError, TypeError, msgpack.ExtraData, msgpack.FormatError,
-            msgpack.StackError) as exc:
-        raise ValidationError("canonical.malformed", f"not a valid encoding: {exc}") from None
+        # unpackb bounds every str/bin/array/map length by len(data) on its own, so a short
+        # hostile input cannot make it allocate much.
+        value = msgpack.unpackb(data, raw=False, strict_map_key=True, use_list=True)
+    except (ValueError, TypeError, OverflowError, msgpack.UnpackException) as exc:
+        detail = str(exc) or type(exc).__name__
+        raise ValidationError("canonical.malformed", f"not a valid encoding: {detail}") from None
     try:
         again = encode(value)
     except ValidationError:
-        raise ValidationError("canonical.malformed", "contains a value outside the canonical types") from None
+        raise ValidationError(
+            "canonical.malformed", "contains a value outside the canonical types"
+        ) from None
     if again != data:
         raise ValidationError("canonical.noncanonical", "bytes are not in canonical form")
     return value

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Literal
@@ -24,12 +25,26 @@ SignatureDomain = Literal["tx", "block", "handshake", "approval"]
 DOMAINS: Final = ("tx", "block", "handshake", "approval")
 PREFIX: Final = b"spkm-ecert/v1\x00"
 KEY_FILE_TYPE: Final = "spkm-ecert-ed25519"
+_HEX64: Final = re.compile(r"[0-9a-fA-F]{64}")
+_MAX_KEY_FILE: Final = 64 * 1024
 
 
 def signing_input(domain: SignatureDomain, chain_id: str, payload: bytes) -> bytes:
+    """The exact bytes an Ed25519 signature covers.
+
+    The NUL separators only keep the fields apart if no field can contain NUL: a chain id
+    "a\\0b" would otherwise let a signature for chain "a" over b"b\\0..." double as one for
+    chain "a\\0b", so such ids are refused outright.
+    """
     if domain not in DOMAINS:
         raise ValueError(f"unknown signature domain {domain!r}")
-    return PREFIX + domain.encode() + b"\x00" + chain_id.encode() + b"\x00" + payload
+    if not isinstance(chain_id, str) or not chain_id or "\x00" in chain_id:
+        raise ValidationError("key.chain_id", "chain id must be non-empty text without NUL")
+    try:
+        chain = chain_id.encode()
+    except UnicodeEncodeError:
+        raise ValidationError("key.chain_id", "chain id is not valid Unicode") from None
+    return PREFIX + domain.encode() + b"\x00" + chain + b"\x00" + payload
 
 
 def key_id(public_key: bytes) -> str:
@@ -42,16 +57,15 @@ class PublicKey:
     raw: bytes
 
     def __post_init__(self) -> None:
-        if len(self.raw) != 32:
+        if not isinstance(self.raw, bytes) or len(self.raw) != 32:
             raise ValidationError("key.length", "an Ed25519 public key is 32 bytes")
 
     @classmethod
     def from_hex(cls, text: str) -> PublicKey:
-        try:
-            raw = bytes.fromhex(text)
-        except ValueError:
-            raise ValidationError("key.hex", "public key is not hexadecimal") from None
-        return cls(raw)
+        # bytes.fromhex skips whitespace; one key must have one spelling in configs and logs.
+        if not isinstance(text, str) or not _HEX64.fullmatch(text):
+            raise ValidationError("key.hex", "public key must be 64 hexadecimal digits")
+        return cls(bytes.fromhex(text))
 
     @property
     def hex(self) -> str:
@@ -106,8 +120,14 @@ class SigningKey:
         return f"SigningKey(public={self.public.id})"
 
 
-def write_key_file(path: Path, key: SigningKey) -> None:
-    """Write ``key`` to a new file readable only by its owner; never overwrite."""
+def write_key_file(path: str | os.PathLike[str], key: SigningKey) -> None:
+    """Write ``key`` to a new file readable only by its owner; never overwrite.
+
+    O_EXCL makes "never overwrite" hold even against a concurrent writer, and the explicit
+    fchmod makes the mode exactly 0600 whatever the umask.  A failed write removes the partial
+    file so that rerunning the command works.
+    """
+    path = Path(path)
     doc = {
         "type": KEY_FILE_TYPE,
         "public_key": key.public.hex,
@@ -115,31 +135,71 @@ def write_key_file(path: Path, key: SigningKey) -> None:
         "seed": base64.b64encode(key.seed).decode(),
     }
     data = (json.dumps(doc, indent=2) + "\n").encode()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
-        os.write(fd, data)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise ValidationError(
+            "keyfile.exists", f"key file {path} already exists; refusing to overwrite it"
+        ) from None
+    except OSError as exc:
+        raise ValidationError(
+            "keyfile.unwritable", f"cannot create key file {path}: {exc.strerror}"
+        ) from None
+    try:
+        os.fchmod(fd, 0o600)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
         os.fsync(fd)
-    finally:
+    except OSError as exc:
         os.close(fd)
+        path.unlink(missing_ok=True)
+        raise ValidationError(
+            "keyfile.unwritable", f"cannot write key file {path}: {exc.strerror}"
+        ) from None
+    os.close(fd)
 
 
-def read_key_file(path: Path) -> SigningKey:
+def read_key_file(path: str | os.PathLike[str]) -> SigningKey:
     """Load a key file, with one clear error for every way it can be wrong."""
+    path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as f:
+            data = f.read(_MAX_KEY_FILE + 1)
     except FileNotFoundError:
         raise ValidationError("keyfile.missing", f"key file {path} does not exist") from None
+    except IsADirectoryError:
+        raise ValidationError("keyfile.unreadable", f"key file {path} is a directory") from None
     except OSError as exc:
-        raise ValidationError("keyfile.unreadable", f"cannot read key file {path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise ValidationError("keyfile.format", f"key file {path} is not a key file") from None
+        raise ValidationError(
+            "keyfile.unreadable", f"cannot read key file {path}: {exc.strerror}"
+        ) from None
+    if len(data) > _MAX_KEY_FILE:
+        raise ValidationError("keyfile.format", f"{path} is too large to be a key file")
     try:
-        doc = json.loads(text)
-        if not isinstance(doc, dict) or doc.get("type") != KEY_FILE_TYPE:
+        doc = json.loads(data.decode("utf-8"))
+    except ValueError:
+        raise ValidationError("keyfile.format", f"{path} is not a key file (not JSON)") from None
+    if not isinstance(doc, dict) or doc.get("type") != KEY_FILE_TYPE:
+        found = doc.get("type") if isinstance(doc, dict) else None
+        what = f"its type is {found[:40]!r}" if isinstance(found, str) else "it has no type"
+        raise ValidationError(
+            "keyfile.format", f"{path} is not an {KEY_FILE_TYPE} key file ({what})"
+        )
+    seed_text = doc.get("seed")
+    try:
+        if not isinstance(seed_text, str):
             raise ValueError
-        key = SigningKey(base64.b64decode(doc["seed"], validate=True))
-    except (ValueError, KeyError, TypeError, ValidationError):
-        raise ValidationError("keyfile.format", f"key file {path} is not a valid key file") from None
+        seed = base64.b64decode(seed_text, validate=True)
+    except ValueError:
+        raise ValidationError(
+            "keyfile.format", f"key file {path}: seed is missing or not base64"
+        ) from None
+    if len(seed) != 32:
+        raise ValidationError("keyfile.format", f"key file {path}: seed is not 32 bytes")
+    key = SigningKey(seed)
     if doc.get("public_key") not in (None, key.public.hex):
-        raise ValidationError("keyfile.mismatch", f"key file {path}: public key does not match seed")
+        raise ValidationError(
+            "keyfile.mismatch", f"key file {path}: public key does not match seed"
+        )
     return key
