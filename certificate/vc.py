@@ -32,6 +32,7 @@ which lists this cert_no for that MyKad number.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -110,7 +111,7 @@ def create_proof_config(
         "proofPurpose": proof_purpose,
     }
     if "@context" in document:
-        config["@context"] = document["@context"]
+        config["@context"] = copy.deepcopy(document["@context"])
     return config
 
 
@@ -407,11 +408,7 @@ def verify_credential(
 def _check_datetime_stamp(value: object, name: str) -> None:
     if not isinstance(value, str) or not _DATETIME_STAMP.fullmatch(value):
         raise ValidationError("vc.datetime", f"{name} is not an ISO 8601 date-time with a zone")
-    main, dot, rest = value.partition(".")
-    if dot:  # fromisoformat reads at most 6 fraction digits; only the calendar matters here
-        zone = rest.lstrip("0123456789")
-        value = main + zone
-    try:
+    try:  # the pattern fixes the layout; this catches impossible dates such as 02-30
         datetime.fromisoformat(value)
     except ValueError:
         raise ValidationError("vc.datetime", f"{name} is not a valid date-time") from None

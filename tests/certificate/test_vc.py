@@ -135,6 +135,10 @@ def test_signed_document_is_reproduced_exactly() -> None:
     assert signed["proof"]["proofValue"] == _text("sigBTC58JCS.txt")
     assert list(signed["proof"]) == list(SIGNED["proof"])
     assert "proof" not in UNSIGNED  # the input is left alone
+    assert signed["@context"] is not signed["proof"]["@context"]
+    signed["@context"].append("https://example.org/later")
+    assert "proof" not in UNSIGNED and len(UNSIGNED["@context"]) == 2
+    assert not vc.verify_proof(signed)
 
 
 def test_signed_vector_verifies() -> None:
