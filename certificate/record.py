@@ -1,0 +1,340 @@
+"""The certificate record: the thing an issuer signs and the chain keeps forever.
+
+A record is immutable. It is validated when built, and ``from_dict`` accepts only values that
+are already in normal form, so the bytes a third party re-encodes from a record are exactly the
+bytes the issuer signed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any, Final
+
+from certificate import canonical
+from certificate.certno import normalise_cert_no, parse_cert_no
+from certificate.errors import ValidationError
+from certificate.mykad import parse_mykad
+from certificate.names import normalise_name, normalise_text
+from certificate.noss import parse_noss
+
+KINDS: Final = ("SKM", "DKM", "DLKM", "PC")
+METHODS: Final = ("SLaPB", "PPT", "SLDN")
+LEVELS_BY_KIND: Final[dict[str, tuple[int, ...]]] = {
+    "SKM": (1, 2, 3),
+    "DKM": (4,),
+    "DLKM": (5,),
+    "PC": (1, 2, 3, 4, 5),
+}
+KIND_TITLES: Final[dict[str, tuple[str, str]]] = {
+    "SKM": ("Sijil Kemahiran Malaysia", "Malaysian Skills Certificate"),
+    "DKM": ("Diploma Kemahiran Malaysia", "Malaysian Skills Diploma"),
+    "DLKM": ("Diploma Lanjutan Kemahiran Malaysia", "Malaysian Advanced Skills Diploma"),
+    "PC": ("Penyata Pencapaian", "Statement of Achievement"),
+}
+METHOD_TITLES: Final[dict[str, tuple[str, str]]] = {
+    "SLaPB": ("Sistem Latihan Program Bertauliah", "Accredited Centre Training"),
+    "PPT": ("Pengiktirafan Pencapaian Terdahulu", "Recognition of Prior Achievement"),
+    "SLDN": ("Sistem Latihan Dual Nasional", "National Dual Training System"),
+}
+_CENTRE_CODE = re.compile(r"[A-Z0-9][A-Z0-9-]{0,19}")
+_JPPS_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9 ./:()_-]{0,63}")
+# Explicit [0-9], not \d: \d also matches Arabic-Indic and full-width digits.
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_ISSUED_AT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+#: Malaysia's one time zone (UTC+8, no daylight saving): JPPS dates are Malaysian dates.
+MYT: Final = timezone(timedelta(hours=8), "MYT")
+FIELDS: Final = (
+    "cert_no",
+    "kind",
+    "level",
+    "holder_name",
+    "holder_ic",
+    "noss_code",
+    "programme_ms",
+    "programme_en",
+    "method",
+    "centre_code",
+    "centre_name",
+    "jpps_ref",
+    "jpps_date",
+    "issued_at",
+    "supersedes",
+)
+
+
+def utc_timestamp(moment: datetime) -> str:
+    """ISO 8601 in UTC to the second: the only time format stored in records.
+
+    A naive datetime is refused: reading it as the host's local time would make the signed
+    record depend on the time zone of whichever machine built it.
+    """
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValidationError("record.timestamp", "a timestamp needs a time zone")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_timestamp(text: str, field: str) -> datetime:
+    """Read a stored ``YYYY-MM-DDTHH:MM:SSZ`` time, refusing impossible dates and times."""
+    if not isinstance(text, str) or not _ISSUED_AT.fullmatch(text):
+        raise ValidationError(
+            "record.timestamp", "times are written YYYY-MM-DDTHH:MM:SSZ", field=field
+        )
+    try:
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        raise ValidationError(
+            "record.timestamp", f"{text} is not a real time", field=field
+        ) from None
+
+
+def parse_level(level: object) -> int:
+    """A level as an int, from an int or the digit a CSV cell holds.
+
+    ``int()`` alone would also take 3.7, True, "０３" and "0_3".
+    """
+    if isinstance(level, int) and not isinstance(level, bool):
+        return level
+    if isinstance(level, str) and level.strip() in ("1", "2", "3", "4", "5"):
+        return int(level.strip())
+    raise ValidationError("record.level", "level must be a number from 1 to 5", field="level")
+
+
+def parse_kind_level(kind: str, level: int | str) -> tuple[str, int]:
+    if not isinstance(kind, str):
+        raise ValidationError("record.kind", "kind must be text", field="kind")
+    kind = kind.strip().upper()
+    if kind not in KINDS:
+        raise ValidationError(
+            "record.kind", f"kind must be one of {', '.join(KINDS)}", field="kind"
+        )
+    lvl = parse_level(level)
+    if lvl not in LEVELS_BY_KIND[kind]:
+        allowed = ", ".join(str(v) for v in LEVELS_BY_KIND[kind])
+        raise ValidationError(
+            "record.level", f"{kind} is awarded at level {allowed}, not {lvl}", field="level"
+        )
+    return kind, lvl
+
+
+def parse_method(method: str) -> str:
+    if isinstance(method, str):
+        for m in METHODS:
+            if method.strip().upper() == m.upper():
+                return m
+    raise ValidationError(
+        "record.method", f"method must be one of {', '.join(METHODS)}", field="method"
+    )
+
+
+def parse_iso_date(text: str, field: str) -> str:
+    """``YYYY-MM-DD`` as stored; ``date.fromisoformat`` alone would also take "2024-W01-1"."""
+    stripped = text.strip() if isinstance(text, str) else ""
+    if not _ISO_DATE.fullmatch(stripped):
+        raise ValidationError("record.date", "dates are written YYYY-MM-DD", field=field)
+    try:
+        return date.fromisoformat(stripped).isoformat()
+    except ValueError:
+        raise ValidationError(
+            "record.date", f"{stripped} is not a real date", field=field
+        ) from None
+
+
+def parse_centre_code(text: str) -> str:
+    code = text.strip().upper() if isinstance(text, str) else ""
+    if not _CENTRE_CODE.fullmatch(code):
+        raise ValidationError(
+            "record.centre_code", "centre code is 1-20 letters, digits or -", field="centre_code"
+        )
+    return code
+
+
+def parse_jpps_ref(text: str) -> str:
+    ref = " ".join(text.split()) if isinstance(text, str) else ""
+    if not _JPPS_REF.fullmatch(ref):
+        raise ValidationError(
+            "record.jpps_ref", "JPPS reference is 1-64 letters, digits or ./:()_-", field="jpps_ref"
+        )
+    return ref
+
+
+def parse_noss_for_level(text: str, kind: str, level: int) -> str:
+    """The normal NOSS code, refused when it names a level other than the award's.
+
+    A PC (statement of achievement) covers modules of a standard at any level, so it is the
+    one kind whose level may differ from its standard's.
+    """
+    noss = parse_noss(text)
+    if noss.level is not None and noss.level != level and kind != "PC":
+        raise ValidationError(
+            "record.noss_level",
+            f"NOSS code {noss.code} is a level {noss.level} standard, not level {level}",
+            field="noss_code",
+        )
+    return noss.code
+
+
+def malaysian_date(moment: datetime) -> date:
+    return moment.astimezone(MYT).date()
+
+
+def _loose_text(values: dict[str, Any], name: str) -> str:
+    """A field of loose input as text: absent or None is empty (refused later as missing).
+
+    ``str()`` on everything would turn None into the perfectly valid name "None".
+    """
+    value = values.get(name)
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    raise ValidationError("record.type", f"{name} must be text", field=name)
+
+
+@dataclass(frozen=True)
+class CertificateRecord:
+    cert_no: str
+    kind: str
+    level: int
+    holder_name: str
+    holder_ic: str
+    noss_code: str
+    programme_ms: str
+    programme_en: str
+    method: str
+    centre_code: str
+    centre_name: str
+    jpps_ref: str
+    jpps_date: str
+    issued_at: str
+    supersedes: str | None = None
+
+    @classmethod
+    def create(cls, **values: Any) -> CertificateRecord:
+        """Build a record from loose input (a CSV row, a form), normalising every field.
+
+        Unknown field names are refused rather than ignored: a misspelt ``supersedes`` would
+        otherwise silently produce a signed, unamendable record without its correction link.
+        ``issued_at`` may be an aware datetime or the stored text form.
+        """
+        unknown = set(values) - set(FIELDS)
+        if unknown:
+            raise ValidationError(
+                "record.unknown_field",
+                f"unknown field {sorted(unknown)[0]!r}",
+                field=sorted(unknown)[0],
+            )
+        raw_issued = values.get("issued_at")
+        if isinstance(raw_issued, datetime):
+            raw_issued = utc_timestamp(raw_issued)
+        issued_at = parse_timestamp(raw_issued if isinstance(raw_issued, str) else "", "issued_at")
+        raw_level = values.get("level")
+        kind, level = parse_kind_level(
+            _loose_text(values, "kind"), raw_level if raw_level is not None else ""
+        )
+        noss_code = parse_noss_for_level(_loose_text(values, "noss_code"), kind, level)
+        cert_no = parse_cert_no(_loose_text(values, "cert_no"))
+        if (cert_no.kind, cert_no.level) != (kind, level):
+            raise ValidationError(
+                "record.cert_no_kind",
+                "certificate number does not match kind and level",
+                field="cert_no",
+            )
+        jpps_date = parse_iso_date(_loose_text(values, "jpps_date"), "jpps_date")
+        if date.fromisoformat(jpps_date) > malaysian_date(issued_at):
+            raise ValidationError(
+                "record.issued_before_jpps",
+                "a certificate cannot be issued before its JPPS meeting",
+                field="issued_at",
+            )
+        supersedes: str | None = None
+        if values.get("supersedes") not in (None, ""):
+            supersedes = normalise_cert_no(_loose_text(values, "supersedes"))
+            if supersedes == cert_no.text:
+                raise ValidationError(
+                    "record.supersedes_self",
+                    "a certificate cannot supersede itself",
+                    field="supersedes",
+                )
+        # The holder must have been born before the certificate was issued.  Judging that by
+        # the issue time, not by today's date, keeps validation independent of any node's clock.
+        holder = parse_mykad(
+            _loose_text(values, "holder_ic"),
+            strip_separators=True,
+            today=malaysian_date(issued_at),
+            field="holder_ic",
+        )
+        return cls(
+            cert_no=cert_no.text,
+            kind=kind,
+            level=level,
+            holder_name=normalise_name(_loose_text(values, "holder_name"), field="holder_name"),
+            holder_ic=holder.number,
+            noss_code=noss_code,
+            programme_ms=normalise_text(
+                _loose_text(values, "programme_ms"), field="programme_ms", max_len=200
+            ),
+            programme_en=normalise_text(
+                _loose_text(values, "programme_en"), field="programme_en", max_len=200
+            ),
+            method=parse_method(_loose_text(values, "method")),
+            centre_code=parse_centre_code(_loose_text(values, "centre_code")),
+            centre_name=normalise_text(
+                _loose_text(values, "centre_name"), field="centre_name", max_len=200
+            ),
+            jpps_ref=parse_jpps_ref(_loose_text(values, "jpps_ref")),
+            jpps_date=jpps_date,
+            issued_at=utc_timestamp(issued_at),
+            supersedes=supersedes,
+        )
+
+    @classmethod
+    def from_dict(cls, data: Any) -> CertificateRecord:
+        """Accept a stored/transmitted record only if it is already in normal form.
+
+        Every field, ``supersedes`` included (as null), must be present: two spellings of one
+        record would give one certificate two encodings and two transaction ids.
+        """
+        if not isinstance(data, dict):
+            raise ValidationError("record.type", "record must be an object")
+        names = set(FIELDS)
+        unknown = set(data) - names
+        if unknown:
+            raise ValidationError(
+                "record.unknown_field", f"unknown field {sorted(unknown, key=str)[0]!r}"
+            )
+        missing = names - set(data)
+        if missing:
+            raise ValidationError(
+                "record.missing_field",
+                f"missing field {sorted(missing)[0]!r}",
+                field=sorted(missing)[0],
+            )
+        if not isinstance(data["level"], int) or isinstance(data["level"], bool):
+            raise ValidationError("record.level", "level must be an integer", field="level")
+        for name in names - {"level", "supersedes"}:
+            if not isinstance(data[name], str):
+                raise ValidationError("record.type", f"{name} must be text", field=name)
+        if data["supersedes"] is not None and not isinstance(data["supersedes"], str):
+            raise ValidationError(
+                "record.type", "supersedes must be text or null", field="supersedes"
+            )
+        record = cls.create(**data)
+        if record.to_dict() != data:
+            raise ValidationError("record.not_normal", "record fields are not in normal form")
+        return record
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def encode(self) -> bytes:
+        return canonical.encode(self.to_dict())
+
+    @property
+    def kind_title_ms(self) -> str:
+        return KIND_TITLES[self.kind][0]
+
+    @property
+    def kind_title_en(self) -> str:
+        return KIND_TITLES[self.kind][1]
