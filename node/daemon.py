@@ -1,0 +1,181 @@
+"""Starting and stopping one node: wiring storage, engine, p2p and the HTTP app together.
+
+The HTTP application is passed in (``make_app``) so that ``node`` never imports ``portal``;
+only the composition root ``node/__main__.py`` knows both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from certificate.errors import ValidationError
+from certificate.keys import SigningKey, read_key_file
+from node.config import NodeConfig
+from node.engine import Engine
+from node.genesis import Genesis, load_genesis
+from node.logs import setup_logging
+from node.metrics import Metrics
+from node.p2p import Member as P2PMember
+from node.p2p import PeerNetwork
+from node.service import NodeService
+from node.storage.db import StorageError, Store
+
+log = logging.getLogger("node")
+GENESIS_KEY = b"S:genesis"
+
+AppFactory = Callable[[NodeService, NodeConfig], web.Application]
+
+
+class StartupError(Exception):
+    """The node cannot start; the message says exactly why (printed as one line, exit 2)."""
+
+
+@dataclass
+class Parts:
+    genesis: Genesis
+    key: SigningKey
+    store: Store
+
+
+def open_parts(cfg: NodeConfig) -> Parts:
+    """Load genesis, key and data directory, refusing any that do not belong together."""
+    try:
+        genesis = load_genesis(cfg.genesis_file)
+        key = read_key_file(cfg.key_file)
+    except ValidationError as exc:
+        raise StartupError(str(exc)) from None
+    member = genesis.member(cfg.node_id)
+    if member is None:
+        raise StartupError(f"node_id {cfg.node_id!r} is not a member in the genesis file {cfg.genesis_file}")
+    if member.public_key != key.public:
+        raise StartupError(f"key file {cfg.key_file} is not the key the genesis file lists for {cfg.node_id}")
+    try:
+        store = Store(cfg.data_dir)
+        stored = store.get(GENESIS_KEY)
+    except StorageError as exc:
+        raise StartupError(str(exc)) from None
+    if stored is None:
+        store.put(GENESIS_KEY, genesis.hash, sync=True)
+    elif stored != genesis.hash:
+        store.close()
+        raise StartupError(f"data directory {cfg.data_dir} belongs to another chain (genesis hash differs)")
+    return Parts(genesis, key, store)
+
+
+class Node:
+    """One running node. ``await start()`` then ``await stop()``; tests run several in-process."""
+
+    def __init__(self, cfg: NodeConfig, make_app: AppFactory | None = None) -> None:
+        self.cfg = cfg
+        self.make_app = make_app
+        parts = open_parts(cfg)
+        self.genesis, self.key, self.store = parts.genesis, parts.key, parts.store
+        self.metrics = Metrics()
+        members = {
+            m.node_id: P2PMember(m.node_id, m.public_key.raw, m.p2p_host, m.p2p_port)
+            for m in self.genesis.members
+        }
+        self.net = PeerNetwork(cfg.node_id, self.key, self.genesis.hash.hex(), members,
+                               cfg.p2p_host, cfg.p2p_port, self._on_message)
+        try:
+            self.engine = Engine(cfg.node_id, self.genesis, self.key, self.store, self.net.send, self.metrics)
+        except StorageError as exc:
+            self.store.close()
+            raise StartupError(str(exc)) from None
+        member = self.genesis.member(cfg.node_id)
+        assert member is not None
+        self.service = NodeService(self.engine, self.genesis, member.name, cfg.public_base_url, self.metrics)
+        self.service.peers_connected = self.net.connected_peers
+        self._runner: web.AppRunner | None = None
+        self._ticker: asyncio.Task[None] | None = None
+        self.failed = asyncio.Event()
+
+    def _on_message(self, peer: str, payload: bytes) -> None:
+        try:
+            self.service.on_peer_message(peer, payload)
+        except StorageError as exc:
+            log.critical("storage failure, stopping: %s", exc)
+            self.failed.set()
+
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            await self.net.start()
+        except OSError as exc:
+            self.store.close()
+            where = f"{self.cfg.p2p_host}:{self.cfg.p2p_port}"
+            raise StartupError(f"cannot listen for peers on {where}: {exc.strerror}") from None
+        self.engine.start(loop)
+        self._ticker = asyncio.create_task(self._tick_loop())
+        if self.make_app is not None:
+            app = self.make_app(self.service, self.cfg)
+            self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+            await self._runner.setup()
+            site = web.TCPSite(self._runner, self.cfg.http_host, self.cfg.http_port, reuse_address=True)
+            try:
+                await site.start()
+            except OSError as exc:
+                await self.stop()
+                where = f"{self.cfg.http_host}:{self.cfg.http_port}"
+                raise StartupError(f"cannot serve HTTP on {where}: {exc.strerror}") from None
+        log.info("node started: p2p %s:%d, http %s:%d", self.cfg.p2p_host, self.cfg.p2p_port,
+                 self.cfg.http_host, self.cfg.http_port)
+
+    async def _tick_loop(self) -> None:
+        interval = self.genesis.params.heartbeat_ms / 1000
+        loop = asyncio.get_running_loop()
+        next_at = loop.time()
+        while True:
+            next_at += interval
+            await asyncio.sleep(max(0.0, next_at - loop.time()))
+            if loop.time() - next_at > 5 * interval:  # resumed after SIGSTOP or a stall
+                next_at = loop.time()
+            try:
+                self.engine.tick()
+            except StorageError as exc:
+                log.critical("storage failure, stopping: %s", exc)
+                self.failed.set()
+                return
+            self.metrics.set("p2p_peers_connected", len(self.net.connected_peers()))
+            if self.engine.fatal is not None:
+                self.failed.set()
+                return
+
+    async def stop(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        self.engine.stop()
+        await self.net.stop()
+        self.store.close()
+        log.info("node stopped")
+
+
+async def serve(cfg: NodeConfig, make_app: AppFactory) -> int:
+    """Run until SIGTERM/SIGINT (exit 0) or a fatal storage error (exit 1)."""
+    node = Node(cfg, make_app)
+    setup_logging(cfg.node_id, cfg.log_level,
+                  lambda: (node.engine.term, node.engine.state.head.height))
+    await node.start()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    waiters = [asyncio.create_task(stop.wait()), asyncio.create_task(node.failed.wait())]
+    await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    for w in waiters:
+        w.cancel()
+    code = 1 if node.failed.is_set() else 0
+    await node.stop()
+    return code

@@ -1,0 +1,433 @@
+"""The node's heart: drives the Raft core, builds blocks as leader, applies committed blocks.
+
+Everything here runs on one asyncio loop and never blocks it for long. The Raft core is a
+pure state machine (``node.consensus``); this module is the "bring your own I/O" half: it
+persists what the core asks (one synced LevelDB batch per Ready), sends its messages, applies
+committed entries to ``ChainState`` and wakes whoever waits for a transaction or a read.
+
+Block production is adaptive: with no block in flight a transaction is proposed at once (low
+latency when idle); while blocks are in flight new transactions queue and go out together in
+the next block (throughput under load), up to ``max_inflight_blocks`` pipelined proposals.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import random
+import time
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgpack
+
+from certificate.block import Block, make_block
+from certificate.errors import ValidationError
+from certificate.keys import SigningKey
+from certificate.tx import Transaction
+from node.chain.rules import BlockContext, TxRejected, apply_tx, check_signatures
+from node.chain.state import BlockRejected, ChainState, Head
+from node.chain.view import Overlay
+from node.consensus import Config, EntryType, Message, NotLeader, RawNode, Ready, Role
+from node.genesis import Genesis
+from node.metrics import Metrics
+from node.storage.db import Store
+from node.storage.raftlog import RaftLog
+
+log = logging.getLogger("node.engine")
+POOL_LIMIT = 50_000
+
+
+@dataclass
+class Inflight:
+    index: int
+    block: Block
+    overlay: Overlay
+    head: Head
+    txs: list[tuple[Transaction, bytes]]
+
+
+@dataclass(frozen=True)
+class Committed:
+    tx_id: bytes
+    height: int
+    block_hash: bytes
+
+
+@dataclass
+class TxResult:
+    """Outcome of admitting one transaction: HTTP-like status plus what a client needs."""
+
+    status: int
+    tx_id: str | None = None
+    code: str | None = None
+    message: str | None = None
+    height: int | None = None
+    block_hash: str | None = None
+
+    def to_wire(self) -> list[Any]:
+        return [self.status, self.tx_id, self.code, self.message, self.height, self.block_hash]
+
+    @classmethod
+    def from_wire(cls, v: Any) -> TxResult:
+        if not isinstance(v, list) or len(v) != 6 or not isinstance(v[0], int):
+            raise ValueError("malformed tx result")
+        return cls(*v)
+
+
+@dataclass
+class Waiters:
+    tx: dict[bytes, list[asyncio.Future[Committed]]] = field(default_factory=dict)
+    reads: dict[bytes, asyncio.Future[int]] = field(default_factory=dict)
+    applied: list[tuple[int, asyncio.Future[None]]] = field(default_factory=list)
+
+
+class Engine:
+    def __init__(self, node_id: str, genesis: Genesis, key: SigningKey, store: Store,
+                 send: Callable[[str, bytes], None], metrics: Metrics) -> None:
+        self.node_id = node_id
+        self.genesis = genesis
+        self.key = key
+        self.store = store
+        self.send = send
+        self.metrics = metrics
+        self.params = genesis.params
+        self.raftlog = RaftLog(store)
+        self.state = ChainState(store, genesis, self.raftlog.entry_data)
+        cfg = Config(
+            node_id=node_id,
+            peers=tuple(m.node_id for m in genesis.members),
+            election_tick=max(3, self.params.election_timeout_ms // self.params.heartbeat_ms),
+            heartbeat_tick=1,
+            pre_vote=True,
+            check_quorum=True,
+            max_inflight=256,
+            max_entries_per_msg=64,
+            applied=self.state.applied_index,
+        )
+        self.raft = RawNode(cfg, self.raftlog, rng=random.Random(os.urandom(16)))
+        self.role = Role.FOLLOWER
+        self.leader_id: str | None = None
+        self.term = 0
+        self.lead_start: int | None = None
+        self.pool: OrderedDict[bytes, tuple[Transaction, bytes]] = OrderedDict()
+        self.inflight: deque[Inflight] = deque()
+        self.waiters = Waiters()
+        self._scheduled = False
+        self._stopped = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.on_block: list[Callable[[Block], None]] = []
+        self.fatal: BaseException | None = None
+
+    # --- driving the core -----------------------------------------------------------------
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        if len(self.genesis.members) == 1:
+            self.raft.campaign()
+        self.kick()
+
+    def tick(self) -> None:
+        self.raft.tick()
+        self.kick()
+
+    def step_wire(self, peer: str, payload: dict[str, Any]) -> None:
+        try:
+            msg = Message.from_dict(payload)
+        except (ValueError, TypeError, KeyError):
+            log.warning("dropping malformed raft message from %s", peer)
+            self.metrics.inc("p2p_bad_messages_total")
+            return
+        if msg.frm != peer:
+            log.warning("dropping raft message from %s claiming to be %s", peer, msg.frm)
+            self.metrics.inc("p2p_bad_messages_total")
+            return
+        self.raft.step(msg)
+        self.kick()
+
+    def kick(self) -> None:
+        if not self._scheduled and self._loop is not None and not self._stopped:
+            self._scheduled = True
+            self._loop.call_soon(self._process)
+
+    def _process(self) -> None:
+        self._scheduled = False
+        if self._stopped:
+            return
+        try:
+            for _ in range(64):
+                if self.raft.has_ready():
+                    self._handle_ready(self.raft.ready())
+                self._maybe_propose()
+                if not self.raft.has_ready():
+                    break
+            else:
+                self.kick()
+        except BaseException as exc:  # storage failure: stop rather than ack what isn't stored
+            log.critical("engine stopped: %s", exc)
+            self.fatal = exc
+            self._stopped = True
+            raise
+
+    def _handle_ready(self, rd: Ready) -> None:
+        if rd.soft_state is not None:
+            self._on_soft_state(rd.soft_state.role, rd.soft_state.leader_id, rd.soft_state.term)
+        if rd.entries or rd.hard_state is not None:
+            t0 = time.perf_counter()
+            self.raftlog.save(rd.hard_state, rd.entries, sync=rd.must_sync)
+            self.metrics.observe("storage_sync_seconds", time.perf_counter() - t0)
+        if rd.hard_state is not None:
+            self.term = rd.hard_state.term
+        if self.lead_start == -1 and self.role is Role.LEADER:
+            self.lead_start = self.raftlog.last_index()
+        for m in rd.messages:
+            self.send(m.to, msgpack.packb(["raft", m.to_dict()], use_bin_type=True))
+        for e in rd.committed_entries:
+            self._apply(e.index, e.type, e.data)
+        for rs in rd.read_states:
+            fut = self.waiters.reads.pop(rs.ctx, None)
+            if fut is not None and not fut.done():
+                fut.set_result(rs.index)
+        self.raft.advance(rd)
+
+    def _on_soft_state(self, role: Role, leader: str | None, term: int) -> None:
+        was_leader = self.role is Role.LEADER
+        self.role, self.leader_id, self.term = role, leader, term
+        self.metrics.set("raft_term", term)
+        self.metrics.set("raft_is_leader", 1 if role is Role.LEADER else 0)
+        log.info("role %s leader %s", role.value, leader, extra={"term": term})
+        if role is Role.LEADER and not was_leader:
+            self.lead_start = -1  # set to our no-op's index once it is persisted
+        if was_leader and role is not Role.LEADER:
+            self.lead_start = None
+            self._drop_speculation(requeue=False)
+            self.pool.clear()
+
+    # --- applying -------------------------------------------------------------------------
+    def _apply(self, index: int, etype: EntryType, data: bytes) -> None:
+        if index <= self.state.applied_index:
+            return
+        if etype is EntryType.NOOP or not data:
+            self.state.mark_applied(index)
+            self._wake_applied()
+            return
+        try:
+            block, txs = self.state.apply_block(data, index)
+        except BlockRejected as exc:
+            log.warning("skipping committed entry %d: %s", index, exc)
+            self.metrics.inc("blocks_skipped_total")
+            self.state.mark_applied(index)
+            self._drop_speculation(requeue=True)
+            self._wake_applied()
+            return
+        self.metrics.inc("blocks_applied_total")
+        self.metrics.inc("txs_applied_total", len(txs))
+        self.metrics.set("chain_height", block.height)
+        if self.inflight and self.inflight[0].index == index:
+            done = self.inflight.popleft()
+            now = time.time() * 1000
+            self.metrics.observe("block_commit_seconds", max(0.0, now - done.block.header.time_ms) / 1000)
+            if self.inflight:
+                self.inflight[0].overlay.base = self.state.reader
+        elif self.inflight:
+            self._drop_speculation(requeue=True)
+        for tx in txs:
+            self.state.verified.add(tx.id)
+            for fut in self.waiters.tx.pop(tx.id, []):
+                if not fut.done():
+                    fut.set_result(Committed(tx.id, block.height, block.hash))
+        for cb in self.on_block:
+            cb(block)
+        self._wake_applied()
+
+    def _wake_applied(self) -> None:
+        if not self.waiters.applied:
+            return
+        keep = []
+        for idx, fut in self.waiters.applied:
+            if idx <= self.state.applied_index:
+                if not fut.done():
+                    fut.set_result(None)
+            else:
+                keep.append((idx, fut))
+        self.waiters.applied = keep
+
+    def _drop_speculation(self, *, requeue: bool) -> None:
+        """Forget blocks proposed but not applied (orphaned by a leader change)."""
+        if requeue and self.role is Role.LEADER:
+            back: OrderedDict[bytes, tuple[Transaction, bytes]] = OrderedDict()
+            for inf in self.inflight:
+                for tx, raw in inf.txs:
+                    if self.state.tx_location(tx.id) is None:
+                        back[tx.id] = (tx, raw)
+            back.update(self.pool)
+            self.pool = back
+        self.inflight.clear()
+
+    # --- leader: admission and block building ---------------------------------------------
+    def leader_ready(self) -> bool:
+        return (
+            self.role is Role.LEADER
+            and self.lead_start is not None
+            and self.lead_start >= 0
+            and self.state.applied_index >= self.lead_start
+        )
+
+    def _tip(self) -> tuple[Head, Any]:
+        if self.inflight:
+            last = self.inflight[-1]
+            return Head(last.block.height, last.block.hash, last.block.header.time_ms), last.overlay
+        return self.state.head, self.state.reader
+
+    def admit(self, tx: Transaction, raw: bytes) -> TxResult:
+        """Leader: check a transaction against committed and in-flight state, then queue it."""
+        tid = tx.id_hex
+        loc = self.state.tx_location(tx.id)
+        if loc is not None:
+            return TxResult(200, tid, "tx.committed", "already committed", loc[0],
+                            (self.state.block_hash(loc[0]) or b"").hex())
+        if tx.id in self.pool or any(tx.id in {t.id for t, _ in inf.txs} for inf in self.inflight):
+            return TxResult(202, tid, "tx.pending", "already pending")
+        if self.role is not Role.LEADER:
+            return TxResult(503, tid, "node.no_leader", "this node is no longer the leader")
+        if len(self.pool) >= POOL_LIMIT:
+            return TxResult(503, tid, "node.busy", "too many pending transactions")
+        try:
+            if tx.id not in self.state.verified:
+                check_signatures(tx, self.genesis)
+                self.state.verified.add(tx.id)
+            head, base = self._tip()
+            scratch = Overlay(base)
+            apply_tx(scratch, tx, self.genesis, BlockContext(head.height + 1, head.time_ms, 0),
+                     signers=_signers(tx))
+        except TxRejected as exc:
+            return TxResult(exc.status, tid, exc.code, exc.message)
+        self.pool[tx.id] = (tx, raw)
+        self.kick()
+        return TxResult(202, tid, "tx.accepted", "accepted")
+
+    def _maybe_propose(self) -> None:
+        if not self.pool or not self.leader_ready():
+            return
+        if len(self.inflight) >= self.params.max_inflight_blocks:
+            return
+        head, base = self._tip()
+        overlay = Overlay(base)
+        time_ms = max(int(time.time() * 1000), head.time_ms)
+        chosen: list[tuple[Transaction, bytes]] = []
+        size = 0
+        while self.pool and len(chosen) < self.params.block_max_txs:
+            tx_id, (tx, raw) = next(iter(self.pool.items()))
+            if chosen and size + len(raw) > self.params.block_max_bytes:
+                break
+            del self.pool[tx_id]
+            try:
+                apply_tx(overlay, tx, self.genesis,
+                         BlockContext(head.height + 1, time_ms, len(chosen)), signers=_signers(tx))
+            except TxRejected as exc:
+                self._reject_waiters(tx.id, exc)
+                continue
+            chosen.append((tx, raw))
+            size += len(raw)
+        if not chosen:
+            return
+        block = make_block(height=head.height + 1, prev_hash=head.hash, time_ms=time_ms,
+                           txs=[raw for _, raw in chosen], proposer=self.node_id, key=self.key,
+                           chain_id=self.genesis.chain_id)
+        try:
+            index = self.raft.propose(block.encode())
+        except NotLeader:
+            for tx, raw in chosen:
+                self.pool[tx.id] = (tx, raw)
+            return
+        self.inflight.append(Inflight(index, block, overlay, Head(block.height, block.hash, time_ms), chosen))
+        self.metrics.inc("blocks_proposed_total")
+
+    def _reject_waiters(self, tx_id: bytes, exc: TxRejected) -> None:
+        for fut in self.waiters.tx.pop(tx_id, []):
+            if not fut.done():
+                fut.set_exception(exc)
+
+    # --- waiting --------------------------------------------------------------------------
+    def wait_tx(self, tx_id: bytes) -> asyncio.Future[Committed]:
+        assert self._loop is not None
+        fut: asyncio.Future[Committed] = self._loop.create_future()
+        loc = self.state.tx_location(tx_id)
+        if loc is not None:
+            fut.set_result(Committed(tx_id, loc[0], self.state.block_hash(loc[0]) or b""))
+        else:
+            self.waiters.tx.setdefault(tx_id, []).append(fut)
+        return fut
+
+    def forget_waiter(self, tx_id: bytes, fut: asyncio.Future[Committed]) -> None:
+        lst = self.waiters.tx.get(tx_id)
+        if lst and fut in lst:
+            lst.remove(fut)
+            if not lst:
+                del self.waiters.tx[tx_id]
+
+    async def read_barrier(self, timeout: float = 2.0) -> None:
+        """Linearizable read: confirm with a quorum, then wait to apply up to that point."""
+        assert self._loop is not None
+        if len(self.genesis.members) == 1 and self.role is Role.LEADER:
+            return
+        ctx = os.urandom(8)
+        fut: asyncio.Future[int] = self._loop.create_future()
+        self.waiters.reads[ctx] = fut
+        try:
+            self.raft.read_index(ctx)
+        except NotLeader:
+            self.waiters.reads.pop(ctx, None)
+            raise
+        self.kick()
+        try:
+            index = await asyncio.wait_for(fut, timeout)
+        finally:
+            self.waiters.reads.pop(ctx, None)
+        await self.wait_applied(index, timeout)
+
+    async def wait_applied(self, index: int, timeout: float) -> None:
+        if index <= self.state.applied_index:
+            return
+        assert self._loop is not None
+        fut: asyncio.Future[None] = self._loop.create_future()
+        self.waiters.applied.append((index, fut))
+        await asyncio.wait_for(fut, timeout)
+
+    def stop(self) -> None:
+        self._stopped = True
+        for lst in self.waiters.tx.values():
+            for fut in lst:
+                if not fut.done():
+                    fut.cancel()
+        self.waiters.tx.clear()
+
+    def status(self) -> dict[str, Any]:
+        st = self.raft.status()
+        return {
+            "role": {Role.LEADER: "leader", Role.CANDIDATE: "candidate",
+                     Role.PRE_CANDIDATE: "candidate"}.get(self.role, "follower"),
+            "term": self.term,
+            "leader_id": self.leader_id,
+            "height": self.state.head.height,
+            "head_hash": self.state.head.hash.hex(),
+            "commit_index": st.get("commit", 0),
+            "applied_index": self.state.applied_index,
+            "pending_txs": len(self.pool),
+            "inflight_blocks": len(self.inflight),
+        }
+
+
+def _signers(tx: Transaction) -> list[Any]:
+    from certificate.keys import PublicKey
+
+    return [PublicKey(s.key) for s in tx.sigs]
+
+
+def decode_tx(raw: bytes) -> Transaction:
+    try:
+        return Transaction.decode(raw)
+    except ValidationError as exc:
+        raise TxRejected(exc.code, str(exc)) from None

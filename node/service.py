@@ -1,0 +1,229 @@
+"""What the portal and the JSON API may ask of a node: submit, read, wait.
+
+Followers do not build blocks: they check what they can locally (shape, signatures, already
+on the chain), then forward to the leader over the authenticated p2p link and wait until the
+transaction is applied on *this* node, so a client that got 201 from any node can read its
+certificate back from that same node at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import msgpack
+
+from certificate.tx import Transaction
+from node.chain.rules import TxRejected, check_signatures
+from node.consensus import NotLeader, Role
+from node.engine import Committed, Engine, TxResult, decode_tx
+from node.genesis import Genesis
+from node.metrics import Metrics
+
+log = logging.getLogger("node.service")
+FORWARD_TIMEOUT = 5.0
+
+
+class Unavailable(Exception):
+    """No leader or no quorum right now; the client should retry (HTTP 503)."""
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class CertView:
+    record: dict[str, Any]
+    status: str
+    height: int
+    block_hash: bytes
+    entry: dict[str, Any]
+
+
+class NodeService:
+    def __init__(self, engine: Engine, genesis: Genesis, node_name: str, public_base_url: str,
+                 metrics: Metrics) -> None:
+        self.engine = engine
+        self.genesis = genesis
+        self.node_id = engine.node_id
+        self.node_name = node_name
+        self.public_base_url = public_base_url
+        self.metrics = metrics
+        self.peers_connected: Any = lambda: set()
+        self._req_ids = itertools.count(1)
+        self._fwd: dict[int, asyncio.Future[list[TxResult]]] = {}
+
+    # --- p2p glue -------------------------------------------------------------------------
+    def on_peer_message(self, peer: str, payload: bytes) -> None:
+        try:
+            msg = msgpack.unpackb(payload, raw=False, max_bin_len=32 << 20)
+            kind = msg[0]
+        except Exception:
+            self.metrics.inc("p2p_bad_messages_total")
+            return
+        if kind == "raft" and len(msg) == 2 and isinstance(msg[1], dict):
+            self.engine.step_wire(peer, msg[1])
+        elif kind == "fwd" and len(msg) == 3:
+            self._on_forward(peer, msg[1], msg[2])
+        elif kind == "fwd_res" and len(msg) == 3:
+            fut = self._fwd.pop(msg[1], None) if isinstance(msg[1], int) else None
+            if fut is not None and not fut.done():
+                try:
+                    fut.set_result([TxResult.from_wire(r) for r in msg[2]])
+                except (ValueError, TypeError):
+                    fut.set_exception(Unavailable("leader sent a malformed answer"))
+        else:
+            self.metrics.inc("p2p_bad_messages_total")
+
+    def _on_forward(self, peer: str, req_id: Any, raws: Any) -> None:
+        if not isinstance(raws, list) or not all(isinstance(r, bytes) for r in raws):
+            self.metrics.inc("p2p_bad_messages_total")
+            return
+        results = [self._admit_raw(r).to_wire() for r in raws]
+        self.engine.send(peer, msgpack.packb(["fwd_res", req_id, results], use_bin_type=True))
+
+    def _admit_raw(self, raw: bytes) -> TxResult:
+        try:
+            tx = decode_tx(raw)
+        except TxRejected as exc:
+            return TxResult(400, None, exc.code, exc.message)
+        return self.engine.admit(tx, raw)
+
+    # --- submission -----------------------------------------------------------------------
+    async def submit(self, raws: Sequence[bytes], *, wait: bool, timeout: float = 15.0) -> list[TxResult]:
+        """Admit a batch; with ``wait`` return only once each accepted tx is applied here."""
+        t0 = time.perf_counter()
+        self.metrics.inc("txs_submitted_total", len(raws))
+        results: list[TxResult | None] = [None] * len(raws)
+        pending: list[tuple[int, Transaction, bytes]] = []
+        for i, raw in enumerate(raws):
+            try:
+                tx = decode_tx(raw)
+                if tx.id not in self.engine.state.verified:
+                    check_signatures(tx, self.genesis)
+                    self.engine.state.verified.add(tx.id)
+            except TxRejected as exc:
+                results[i] = TxResult(exc.status, None, exc.code, exc.message)
+                continue
+            loc = self.engine.state.tx_location(tx.id)
+            if loc is not None:
+                results[i] = self._committed(tx.id, loc[0])
+                continue
+            pending.append((i, tx, raw))
+        waits = {i: self.engine.wait_tx(tx.id) for i, tx, _ in pending} if wait else {}
+        try:
+            if pending:
+                admitted = await self._admit(pending)
+                for (i, _tx, _raw), res in zip(pending, admitted, strict=True):
+                    results[i] = res
+            if wait:
+                await self._await_commits(results, waits, timeout)
+        finally:
+            for (_i, tx, _raw) in pending:
+                fut = waits.get(_i)
+                if fut is not None and not fut.done():
+                    self.engine.forget_waiter(tx.id, fut)
+                    fut.cancel()
+        if wait:
+            self.metrics.observe("tx_commit_seconds", time.perf_counter() - t0)
+        bad = sum(1 for r in results if r is not None and r.status >= 400)
+        if bad:
+            self.metrics.inc("txs_rejected_total", bad)
+        return [r if r is not None else TxResult(500, None, "internal", "no result") for r in results]
+
+    async def _admit(self, pending: list[tuple[int, Transaction, bytes]]) -> list[TxResult]:
+        eng = self.engine
+        if eng.role is Role.LEADER:
+            return [eng.admit(tx, raw) for _, tx, raw in pending]
+        leader = eng.leader_id
+        if leader is None or leader == self.node_id:
+            raise Unavailable("no leader at the moment")
+        req = next(self._req_ids)
+        fut: asyncio.Future[list[TxResult]] = asyncio.get_running_loop().create_future()
+        self._fwd[req] = fut
+        eng.send(leader, msgpack.packb(["fwd", req, [raw for _, _, raw in pending]], use_bin_type=True))
+        try:
+            res = await asyncio.wait_for(fut, FORWARD_TIMEOUT)
+        except TimeoutError:
+            raise Unavailable(f"leader {leader} did not answer") from None
+        finally:
+            self._fwd.pop(req, None)
+        if len(res) != len(pending):
+            raise Unavailable("leader answered for a different number of transactions")
+        return res
+
+    async def _await_commits(self, results: list[TxResult | None],
+                             waits: dict[int, asyncio.Future[Committed]], timeout: float) -> None:
+        live = {i: f for i, f in waits.items()
+                if results[i] is not None and results[i].status in (200, 202)}  # type: ignore[union-attr]
+        if not live:
+            return
+        done, _ = await asyncio.wait(live.values(), timeout=timeout)
+        for i, fut in live.items():
+            res = results[i]
+            assert res is not None
+            if fut in done and not fut.cancelled():
+                exc = fut.exception()
+                if isinstance(exc, TxRejected):
+                    results[i] = TxResult(exc.status, res.tx_id, exc.code, exc.message)
+                elif exc is None:
+                    c = fut.result()
+                    results[i] = TxResult(201, res.tx_id, None, None, c.height, c.block_hash.hex())
+            else:
+                results[i] = TxResult(503, res.tx_id, "tx.timeout",
+                                      "not committed in time; resubmit the same transaction (it is idempotent)")
+
+    def _committed(self, tx_id: bytes, height: int) -> TxResult:
+        return TxResult(201, tx_id.hex(), None, None, height,
+                        (self.engine.state.block_hash(height) or b"").hex())
+
+    # --- reads ----------------------------------------------------------------------------
+    async def fresh(self, timeout: float = 2.0) -> None:
+        """Make the following reads linearizable, or raise Unavailable."""
+        try:
+            await self.engine.read_barrier(timeout)
+        except (NotLeader, TimeoutError):
+            raise Unavailable("this node cannot confirm it is up to date (no quorum)") from None
+
+    def certificate(self, cert_no: str) -> CertView | None:
+        state = self.engine.state
+        entry = state.cert_entry(cert_no)
+        if entry is None:
+            return None
+        tx = Transaction.decode(entry["tx"])
+        return CertView(tx.body["record"], entry["status"], entry["height"],
+                        state.block_hash(entry["height"]) or b"", entry)
+
+    def holder_certificates(self, ic: str) -> list[CertView]:
+        out = []
+        for cert_no in self.engine.state.holder_cert_nos(ic):
+            cv = self.certificate(cert_no)
+            if cv is not None:
+                out.append(cv)
+        return out
+
+    def status(self) -> dict[str, Any]:
+        st = self.engine.status()
+        connected = self.peers_connected()
+        return {
+            "node_id": self.node_id,
+            "name": self.node_name,
+            **st,
+            "chain_id": self.genesis.chain_id,
+            "peers": [
+                {"node_id": m.node_id, "name": m.name, "connected": m.node_id in connected}
+                for m in self.genesis.members if m.node_id != self.node_id
+            ],
+        }
+
+    def healthy(self) -> bool:
+        """Part of a quorum: a leader is known and enough peers are connected."""
+        connected = len(self.peers_connected()) + 1
+        quorum = len(self.genesis.members) // 2 + 1
+        return self.engine.leader_id is not None and connected >= quorum and self.engine.fatal is None

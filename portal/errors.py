@@ -1,0 +1,51 @@
+"""JSON error answers for the API: ``{"error": {"code": ..., "message": ...}}``, never a trace."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+log = logging.getLogger("portal")
+
+
+def json_error(status: int, code: str, message: str, *, headers: dict[str, str] | None = None) -> web.Response:
+    return web.json_response({"error": {"code": code, "message": message}}, status=status, headers=headers)
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message, self.retry_after = status, code, message, retry_after
+
+    def response(self) -> web.Response:
+        headers = {"Retry-After": str(self.retry_after)} if self.retry_after else None
+        return json_error(self.status, self.code, self.message, headers=headers)
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def api_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every failure under /api, /metrics and /healthz becomes a JSON error with a 4xx/5xx."""
+    if not request.path.startswith("/api/"):
+        return await handler(request)
+    try:
+        return await handler(request)
+    except ApiError as exc:
+        return exc.response()
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        code = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}.get(exc.status, "http_error")
+        message = exc.reason if exc.status != 404 else f"no such path: {request.path[:200]}"
+        return json_error(exc.status, code, message, headers={k: v for k, v in exc.headers.items()
+                                                               if k in ("Allow", "Retry-After")})
+    except json.JSONDecodeError:
+        return json_error(400, "bad_json", "request body is not valid JSON")
+    except Exception:
+        log.exception("unexpected error serving %s", request.path[:200])
+        return json_error(500, "internal", "internal error; the operator has been told in the log")
