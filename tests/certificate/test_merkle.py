@@ -11,9 +11,11 @@ from hypothesis import strategies as st
 from certificate.merkle import (
     EMPTY_ROOT,
     inclusion_path,
+    inclusion_path_from_hashes,
     leaf_hash,
     merkle_root,
     node_hash,
+    root_from_hashes,
     root_from_path,
     verify_inclusion,
 )
@@ -150,3 +152,14 @@ def test_random_trees(d: list[bytes], data: st.DataObject) -> None:
     m = data.draw(st.integers(0, len(d) - 1))
     assert merkle_root(d) == mth(d)
     assert inclusion_path(d, m) == path(m, d)
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 3, 6, 13, 64, 65])
+def test_hash_based_helpers_agree(n: int) -> None:
+    d = leaves(n)
+    hashes = [leaf_hash(x) for x in d]
+    assert root_from_hashes(hashes) == merkle_root(d) == mth(d)
+    for m in range(n):
+        assert inclusion_path_from_hashes(hashes, m) == inclusion_path(d, m)
+    with pytest.raises(IndexError):
+        inclusion_path_from_hashes(hashes, n)
