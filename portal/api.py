@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from aiohttp import web
@@ -12,6 +12,9 @@ from aiohttp import web
 from certificate.certno import normalise_cert_no
 from certificate.errors import ValidationError
 from certificate.mykad import parse_mykad
+from certificate.tx import Transaction
+from certificate.vc import ChainAnchor, credential_for_certificate
+from certificate.workdays import deadline, working_days_between
 from node.engine import TxResult
 from node.service import CertView, NodeService, Unavailable
 from portal.errors import ApiError
@@ -91,6 +94,26 @@ async def certificate(request: web.Request) -> web.Response:
     return web.json_response(cert_json(svc, cv))
 
 
+async def certificate_vc(request: web.Request) -> web.Response:
+    """The certificate as a W3C VC 2.0, signed by this node's key (see certificate.vc)."""
+    svc = _service(request)
+    cert_no = _cert_no(request)
+    await _fresh(svc)
+    cv = svc.certificate(cert_no)
+    if cv is None:
+        raise ApiError(404, "cert.not_found", f"no certificate {cert_no} on this chain")
+    block = svc.engine.state.block(cv.height)
+    assert block is not None
+    created = datetime.fromtimestamp(block.header.time_ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    anchor: ChainAnchor = {
+        "tx_id": Transaction.decode(cv.entry["tx"]).id_hex, "block_height": cv.height,
+        "block_hash": cv.block_hash.hex(), "issuer_public_key": cv.entry["issuer"].hex(),
+    }
+    doc = credential_for_certificate(cv.record, public_base_url=svc.public_base_url, key=svc.engine.key,
+                                     created=created, chain_anchor=anchor)
+    return web.json_response(doc)
+
+
 async def holder_certificates(request: web.Request) -> web.Response:
     svc = _service(request)
     ic = _ic(request)
@@ -100,8 +123,6 @@ async def holder_certificates(request: web.Request) -> web.Response:
 
 def generation_status(svc: NodeService, ic: str, today: date | None = None) -> dict[str, Any]:
     """Approved-but-not-generated items with their 14-working-day deadline, and generated ones."""
-    from certificate.workdays import deadline, working_days_between
-
     today = today or date.today()
     pending, generated = [], []
     for ap in sorted(svc.engine.state.approvals_for_holder(ic), key=lambda a: (a["jpps_date"], a["jpps_ref"])):
@@ -151,8 +172,6 @@ async def meeting(request: web.Request) -> web.Response:
     m, approvals = svc.engine.state.meeting(ref)
     if m is None:
         raise ApiError(404, "jpps.not_found", f"no JPPS meeting {ref} on this chain")
-    from certificate.workdays import deadline
-
     today = date.today()
     due = deadline(date.fromisoformat(m["jpps_date"]), state=m.get("state"))
     gen = [a for a in approvals if a.get("cert_no")]
@@ -281,6 +300,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/api/v1/tx", submit_tx)
     app.router.add_post("/api/v1/txs", submit_txs)
     app.router.add_get("/api/v1/certificates/{cert_no}", certificate)
+    app.router.add_get("/api/v1/certificates/{cert_no}/vc", certificate_vc)
     app.router.add_get("/api/v1/holders/{ic}/certificates", holder_certificates)
     app.router.add_get("/api/v1/holders/{ic}/status", holder_status)
     app.router.add_get("/api/v1/jpps/{ref}", meeting)
