@@ -41,7 +41,6 @@ __all__ = [
     "KIND_LEVELS",
     "MESSAGES",
     "CertNo",
-    "check_char",
     "derive_cert_no",
     "make_cert_no",
     "normalise_cert_no",
@@ -78,13 +77,9 @@ MESSAGES: Final[dict[str, str]] = {
     "certno.year": "the year of issue must be between 2000 and 2099, not {year}",
     "certno.body": "the body of a certificate number is 8 symbols from {alphabet}",
     "certno.symbol": (
-        "certificate numbers never contain the letters I, O, Q, U or V "
-        "(found {char}); did you mean 1 or 0?"
+        "certificate numbers never contain the letters I, O, Q, U or V (found {char}); did you mean 1 or 0?"
     ),
-    "certno.check": (
-        "mistyped certificate number: its check character does not match; "
-        "compare every character again"
-    ),
+    "certno.check": ("mistyped certificate number: its check character does not match; compare every character again"),
 }
 
 _DASHED: Final = re.compile(r"([A-Z]+)([0-9])-([0-9]{2})-([A-Z0-9]{8})-([A-Z0-9])")
@@ -102,7 +97,7 @@ def _weighted(symbols: str) -> int:
     return p
 
 
-def check_char(symbols: str) -> str:
+def _check_char(symbols: str) -> str:
     """The check symbol for ``symbols`` (the number without dashes and without its check)."""
     return ALPHABET[(1 - _weighted(symbols)) % MODULUS]
 
@@ -138,7 +133,7 @@ def make_cert_no(kind: str, level: int, year: int, body: str) -> str:
     if len(body) != BODY_LEN or any(symbol not in _VALUE for symbol in body):
         raise _refuse("certno.body", alphabet=ALPHABET)
     prefix = f"{kind}{level}{year % 100:02d}{body}"
-    return f"{kind}{level}-{year % 100:02d}-{body}-{check_char(prefix)}"
+    return f"{kind}{level}-{year % 100:02d}-{body}-{_check_char(prefix)}"
 
 
 def derive_cert_no(kind: str, level: int, year: int, seed: bytes) -> str:
