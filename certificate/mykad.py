@@ -34,9 +34,7 @@ MESSAGES: Final[dict[str, str]] = {
     "mykad.too_long": "far too long for a MyKad number (12 digits)",
     "mykad.fullwidth": "use ordinary digits 0-9, not full-width characters",
     "mykad.separators": "enter the MyKad number without dashes or spaces",
-    "mykad.separator_position": (
-        "dashes or spaces may only follow the 6th and the 8th digit (YYMMDD-PB-###G)"
-    ),
+    "mykad.separator_position": "dashes or spaces may only follow the 6th and the 8th digit (YYMMDD-PB-###G)",
     "mykad.non_digit": "a MyKad number has only the digits 0-9; found {char}",
     "mykad.length": "a MyKad number has 12 digits; this one has {count}",
     "mykad.date": "the first 6 digits (YYMMDD) are not a real date of birth",

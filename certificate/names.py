@@ -93,10 +93,7 @@ def _refuse(prefix: str, key: str, field: str | None, **params: Any) -> Validati
 def _whitespace_to_spaces(text: str) -> str:
     """Every space separator and layout control (tab, newline) becomes one ASCII space."""
     return "".join(
-        " "
-        if char in _LAYOUT_WHITESPACE or unicodedata.category(char) in ("Zs", "Zl", "Zp")
-        else char
-        for char in text
+        " " if char in _LAYOUT_WHITESPACE or unicodedata.category(char) in ("Zs", "Zl", "Zp") else char for char in text
     )
 
 

@@ -28,12 +28,8 @@ MESSAGES: Final[dict[str, str]] = {
     "noss.not_text": "the NOSS code must be text",
     "noss.empty": "enter a NOSS code",
     "noss.too_long": "too long for a NOSS code (at most 40 characters)",
-    "noss.characters": (
-        "a NOSS code has only letters, digits, spaces and - : @ / . ; found {char}"
-    ),
-    "noss.tahap": (
-        "unknown level '{tahap}'; expected e.g. SKM Tahap 3 or Diploma Kemahiran Malaysia"
-    ),
+    "noss.characters": "a NOSS code has only letters, digits, spaces and - : @ / . ; found {char}",
+    "noss.tahap": "unknown level '{tahap}'; expected e.g. SKM Tahap 3 or Diploma Kemahiran Malaysia",
 }
 
 _ALLOWED: Final = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-:@/. ")
@@ -120,9 +116,7 @@ def parse_noss(text: str) -> NossCode:
     )
 
 
-_SKM: Final = re.compile(
-    r"(?:SKM|SIJILKEMAHIRANMALAYSIA|MALAYSIANSKILLSCERTIFICATE)(?:TAHAP|LEVEL)?([1-3])"
-)
+_SKM: Final = re.compile(r"(?:SKM|SIJILKEMAHIRANMALAYSIA|MALAYSIANSKILLSCERTIFICATE)(?:TAHAP|LEVEL)?([1-3])")
 _LEVEL_ONLY: Final = re.compile(r"(?:TAHAP|LEVEL)([1-5])")
 _NAMED_LEVELS: Final[dict[str, int | None]] = {
     "": None,
