@@ -131,7 +131,7 @@ def test_signature_domain_separation() -> None:
     key.public.verify("tx", CHAIN, payload, sig)
     for domain in ("block", "handshake", "approval"):
         with pytest.raises(SignatureError):
-            key.public.verify(domain, CHAIN, payload, sig)  # type: ignore[arg-type]
+            key.public.verify(domain, CHAIN, payload, sig)
     with pytest.raises(SignatureError):
         key.public.verify("tx", "spkm-prod", payload, sig)
     with pytest.raises(SignatureError):
