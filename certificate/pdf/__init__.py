@@ -1,0 +1,1 @@
+"""The eCertificate PDF: deterministic bilingual A4 rendering and upload verification."""

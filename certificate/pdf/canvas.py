@@ -1,0 +1,146 @@
+"""The page content stream, written operator by operator.
+
+Text is recorded as glyphs of the vendored fonts (not as PDF strings) because the glyph ids
+in the stream are only known after each font has been subset to what the page uses; the
+stream is serialised once that is done. Every number goes through ``fmt``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from certificate.pdf.numbers import fmt
+from certificate.pdf.textlayout import Glyph
+
+RGB = tuple[float, float, float]
+KAPPA: Final = 0.5522847498307936  # Bezier handle length of a quarter circle, times radius
+
+
+@dataclass(frozen=True)
+class _TextLine:
+    glyphs: tuple[Glyph, ...]
+    x: float
+    y: float
+    size: float
+    tracking: float
+    embolden: frozenset[str]
+
+
+class Canvas:
+    def __init__(self) -> None:
+        self._ops: list[str | _TextLine] = []
+        self.used: dict[str, dict[int, str]] = {}
+
+    def _op(self, operator: str, *numbers: float) -> None:
+        self._ops.append(" ".join([*(fmt(n) for n in numbers), operator]))
+
+    def save(self) -> None:
+        self._op("q")
+
+    def restore(self) -> None:
+        self._op("Q")
+
+    def fill_color(self, rgb: RGB) -> None:
+        self._op("rg", *rgb)
+
+    def stroke_color(self, rgb: RGB) -> None:
+        self._op("RG", *rgb)
+
+    def line_width(self, w: float) -> None:
+        self._op("w", w)
+
+    def rect(self, x: float, y: float, w: float, h: float) -> None:
+        self._op("re", x, y, w, h)
+
+    def move(self, x: float, y: float) -> None:
+        self._op("m", x, y)
+
+    def line(self, x: float, y: float) -> None:
+        self._op("l", x, y)
+
+    def curve(self, x1: float, y1: float, x2: float, y2: float, x3: float, y3: float) -> None:
+        self._op("c", x1, y1, x2, y2, x3, y3)
+
+    def close(self) -> None:
+        self._op("h")
+
+    def fill(self) -> None:
+        self._op("f")
+
+    def stroke(self) -> None:
+        self._op("S")
+
+    def fill_stroke(self) -> None:
+        self._op("B")
+
+    def polygon(self, points: Sequence[tuple[float, float]]) -> None:
+        self.move(*points[0])
+        for p in points[1:]:
+            self.line(*p)
+        self.close()
+
+    def circle(self, cx: float, cy: float, r: float) -> None:
+        k = KAPPA * r
+        self.move(cx + r, cy)
+        self.curve(cx + r, cy + k, cx + k, cy + r, cx, cy + r)
+        self.curve(cx - k, cy + r, cx - r, cy + k, cx - r, cy)
+        self.curve(cx - r, cy - k, cx - k, cy - r, cx, cy - r)
+        self.curve(cx + k, cy - r, cx + r, cy - k, cx + r, cy)
+        self.close()
+
+    def text(
+        self,
+        glyphs: Sequence[Glyph],
+        x: float,
+        y: float,
+        size: float,
+        *,
+        tracking: float = 0.0,
+        embolden: Collection[str] = (),
+    ) -> None:
+        """Draw glyphs with their origin at (x, y), in the current fill colour.
+
+        Glyphs of the fonts in ``embolden`` are filled and stroked, so a fallback font that
+        has no bold weight (CJK) does not look faint inside a bold name.
+        """
+        if not glyphs:
+            return
+        for g in glyphs:
+            self.used.setdefault(g.font, {}).setdefault(g.gid, g.text)
+        self._ops.append(_TextLine(tuple(glyphs), x, y, size, tracking, frozenset(embolden)))
+
+    def serialize(self, resource: Mapping[str, str], new_gid: Mapping[str, Mapping[int, int]]) -> bytes:
+        """The content stream, with glyph ids of the subset fonts and their resource names."""
+        out: list[str] = []
+        for op in self._ops:
+            if isinstance(op, str):
+                out.append(op)
+                continue
+            isolate = any(g.font in op.embolden for g in op.glyphs)
+            if isolate:
+                out.append("q")
+            out.append("BT")
+            out.append(f"{fmt(op.tracking)} Tc")
+            out.append(f"1 0 0 1 {fmt(op.x)} {fmt(op.y)} Tm")
+            runs: list[list[Glyph]] = []
+            for g in op.glyphs:
+                if runs and runs[-1][0].font == g.font:
+                    runs[-1].append(g)
+                else:
+                    runs.append([g])
+            for run in runs:
+                font = run[0].font
+                out.append(f"/{resource[font]} {fmt(op.size)} Tf")
+                bold = font in op.embolden
+                if bold:
+                    out.append(f"2 Tr {fmt(op.size * 0.03)} w")
+                codes = "".join(f"{new_gid[font][g.gid]:04X}" for g in run)
+                out.append(f"<{codes}> Tj")
+                if bold:
+                    out.append("0 Tr")
+            out.append("ET")
+            if isolate:
+                out.append("Q")
+        return ("\n".join(out) + "\n").encode("ascii")

@@ -1,0 +1,210 @@
+"""Turning text into positioned glyphs: font fallback, measuring, wrapping, shrinking to fit.
+
+There is no shaping engine here, on purpose: every character is drawn as the one glyph its
+font's cmap names, and widths are the fonts' own advance widths. That is exactly right for
+the scripts whose characters never join, reorder or stack (Latin, Greek, Cyrillic, CJK,
+kana), and wrong for the others (Tamil, Arabic, Devanagari...). So ``SIMPLE_SCRIPTS`` lists
+what may be drawn, and any other character is refused before issuance rather than printed
+wrongly on a national award.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from certificate.pdf.fontfiles import FontFile, LoadedFont, load_font
+
+# Code point ranges drawn one glyph per character without shaping.
+SIMPLE_SCRIPTS: Final[tuple[tuple[int, int], ...]] = (
+    (0x0020, 0x007E),  # Basic Latin
+    (0x00A0, 0x024F),  # Latin-1 Supplement, Latin Extended-A and -B
+    (0x02B0, 0x02FF),  # spacing modifier letters (ʼ in Turkic and Austronesian names)
+    (0x0370, 0x03FF),  # Greek
+    (0x0400, 0x04FF),  # Cyrillic
+    (0x1E00, 0x1EFF),  # Latin Extended Additional (Vietnamese)
+    (0x2010, 0x2027),  # dashes, quotes, bullets, ellipsis
+    (0x3005, 0x3007),  # 々 〆 〇
+    (0x3040, 0x30FF),  # Hiragana, Katakana
+    (0x3400, 0x4DBF),  # CJK Unified Ideographs Extension A
+    (0x4E00, 0x9FFF),  # CJK Unified Ideographs
+    (0xF900, 0xFAFF),  # CJK Compatibility Ideographs
+)
+_CJK: Final = ((0x3005, 0x3007), (0x3040, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+_BREAK_AFTER: Final = frozenset("-/")
+
+
+def _in(ranges: Sequence[tuple[int, int]], char: str) -> bool:
+    cp = ord(char)
+    return any(lo <= cp <= hi for lo, hi in ranges)
+
+
+def is_simple_script(char: str) -> bool:
+    """May ``char`` be drawn as one unshaped glyph? Marks and controls never may."""
+    return _in(SIMPLE_SCRIPTS, char) and unicodedata.category(char)[0] not in "MC"
+
+
+@dataclass(frozen=True)
+class Glyph:
+    font: str
+    gid: int
+    text: str
+    advance: float  # in 1/1000 em
+
+
+class FontSet:
+    """A template's fonts by role key, with the fallback fonts tried for missing characters.
+
+    Fonts load on first use: the CJK fallback is large and most certificates never need it.
+    """
+
+    def __init__(self, specs: Mapping[str, FontFile], fallbacks: Sequence[str]) -> None:
+        self.specs = dict(specs)
+        self.fallbacks = tuple(fallbacks)
+
+    def font(self, key: str) -> LoadedFont:
+        return load_font(self.specs[key])
+
+    def _pick(self, char: str, primary: str) -> Glyph | None:
+        if not is_simple_script(char):
+            return None
+        for key in (primary, *self.fallbacks):
+            font = self.font(key)
+            gid = font.glyph(char)
+            if gid is not None:
+                return Glyph(key, gid, char, font.advance(gid))
+        return None
+
+    def missing(self, text: str, primary: str) -> list[str]:
+        """Characters of ``text`` that no font of this set can draw, in order, once each."""
+        seen: list[str] = []
+        for char in text:
+            if char not in seen and self._pick(char, primary) is None:
+                seen.append(char)
+        return seen
+
+    def glyphs(self, text: str, primary: str) -> list[Glyph]:
+        out = []
+        for char in text:
+            glyph = self._pick(char, primary)
+            if glyph is None:
+                raise ValueError(f"no font draws {char!r}; check_renderable must run first")
+            out.append(glyph)
+        return out
+
+
+def width(glyphs: Sequence[Glyph], size: float, tracking: float = 0.0) -> float:
+    """Drawn width in points; tracking is added between glyphs, not after the last."""
+    if not glyphs:
+        return 0.0
+    return sum(g.advance for g in glyphs) * size / 1000 + tracking * (len(glyphs) - 1)
+
+
+def _units(glyphs: Sequence[Glyph]) -> list[list[Glyph]]:
+    """Split into unbreakable units; a space is kept as its own unit."""
+    units: list[list[Glyph]] = []
+    current: list[Glyph] = []
+    for g in glyphs:
+        if g.text == " " or _in(_CJK, g.text):
+            if current:
+                units.append(current)
+            units.append([g])
+            current = []
+        else:
+            current.append(g)
+            if g.text in _BREAK_AFTER:
+                units.append(current)
+                current = []
+    if current:
+        units.append(current)
+    return units
+
+
+def _strip(line: list[Glyph]) -> list[Glyph]:
+    start, end = 0, len(line)
+    while start < end and line[start].text == " ":
+        start += 1
+    while end > start and line[end - 1].text == " ":
+        end -= 1
+    return line[start:end]
+
+
+def wrap(glyphs: Sequence[Glyph], size: float, max_width: float, tracking: float = 0.0) -> list[list[Glyph]]:
+    """Greedy line breaking at spaces, after hyphens and slashes, and between CJK characters.
+
+    A unit wider than the line on its own is broken between characters, so nothing is ever
+    wider than ``max_width``.
+    """
+    lines: list[list[Glyph]] = []
+    line: list[Glyph] = []
+    for unit in _units(glyphs):
+        if _strip(line) and width(_strip(line + unit), size, tracking) > max_width:
+            lines.append(_strip(line))
+            line = [] if unit[0].text == " " else list(unit)
+        else:
+            line = line + unit
+        stripped = _strip(line)
+        if width(stripped, size, tracking) > max_width:
+            # a single unit too long for any line: break it between characters
+            pieces: list[Glyph] = []
+            for g in stripped:
+                if pieces and width([*pieces, g], size, tracking) > max_width:
+                    lines.append(pieces)
+                    pieces = []
+                pieces.append(g)
+            line = pieces
+    if _strip(line):
+        lines.append(_strip(line))
+    return lines
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph fitted into a box: its size and lines, ready to draw."""
+
+    size: float
+    lines: tuple[tuple[Glyph, ...], ...]
+    tracking: float = 0.0
+
+    def line_width(self, index: int) -> float:
+        return width(self.lines[index], self.size, self.tracking)
+
+
+def fit(
+    glyphs: Sequence[Glyph],
+    *,
+    max_width: float,
+    max_size: float,
+    min_size: float,
+    max_lines: int,
+    single_line_min: float | None = None,
+    tracking: float = 0.0,
+) -> Block:
+    """The largest size at which the text fits, preferring fewer lines.
+
+    One line is tried from ``max_size`` down to ``single_line_min``; then 2..``max_lines``
+    lines from ``max_size`` down to ``min_size``. If even that fails the text keeps
+    shrinking (in quarter points, to 4 pt): it may get small, it never leaves its box.
+    """
+    steps = round((max_size - min_size) * 2)
+    sizes = [max_size - i / 2 for i in range(steps + 1)]
+    floor = max_size if single_line_min is None else single_line_min
+    for allowed in range(1, max_lines + 1):
+        for size in sizes:
+            if allowed == 1 and size < floor:
+                break
+            scaled = tracking * size / max_size
+            lines = wrap(glyphs, size, max_width, scaled)
+            if len(lines) <= allowed:
+                return Block(size, tuple(tuple(x) for x in lines), scaled)
+    size = min_size
+    while size > 4:
+        size -= 0.25
+        scaled = tracking * size / max_size
+        lines = wrap(glyphs, size, max_width, scaled)
+        if len(lines) <= max_lines:
+            return Block(size, tuple(tuple(x) for x in lines), scaled)
+    lines = wrap(glyphs, size, max_width, 0.0)[:max_lines]
+    return Block(size, tuple(tuple(x) for x in lines), 0.0)
