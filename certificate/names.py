@@ -48,9 +48,9 @@ TEXT_PUNCTUATION: Final = frozenset("&(),.-/':;–—‘’“”\"+%@")
 _MAX_MARKS_IN_A_ROW: Final = 4
 
 _MESSAGE_TEMPLATES: Final[dict[str, str]] = {
-    "not_text": "must be text",
+    "not_text": "must be given as text",
     "empty": "must not be empty",
-    "too_long": "too long: at most {max_len} characters",
+    "too_long": "is too long: at most {max_len} characters",
     "control": "contains a control character ({char})",
     "format_char": "contains an invisible formatting character ({char})",
     "surrogate": "contains an invalid character (a lone surrogate, {char})",
