@@ -22,6 +22,7 @@ from certificate.tx import ISSUE, MAX_TX_BYTES, Transaction
 
 #: A proof is one transaction plus a path and a header: room for the largest transaction.
 MAX_PROOF_BYTES = MAX_TX_BYTES + 64 * 1024
+_KEYS = ("chain_id", "header", "header_sig", "index", "path", "tx")
 
 
 @dataclass(frozen=True)
@@ -65,8 +66,11 @@ class CertificateProof:
 
     @classmethod
     def from_json(cls, data: Any) -> CertificateProof:
-        if not isinstance(data, dict):
-            raise ValidationError("proof.shape", "proof must be an object")
+        """The inverse of ``to_json``; as strict as ``from_dict`` about which fields exist."""
+        if not isinstance(data, dict) or set(data) != set(_KEYS):
+            raise ValidationError("proof.shape", f"a proof has exactly: {', '.join(_KEYS)}")
+        if not isinstance(data["header"], dict) or not isinstance(data["path"], list):
+            raise ValidationError("proof.shape", "proof header must be an object and path a list")
         try:
             header = dict(data["header"])
             for f in ("prev_hash", "merkle_root"):
@@ -79,7 +83,7 @@ class CertificateProof:
                 "header": header,
                 "header_sig": bytes.fromhex(data["header_sig"]),
             }
-        except (KeyError, TypeError, ValueError, AttributeError):
+        except (KeyError, TypeError, ValueError):
             raise ValidationError("proof.shape", "proof fields are missing or malformed") from None
         return cls.from_dict(raw)
 
@@ -89,9 +93,8 @@ class CertificateProof:
 
     @classmethod
     def from_dict(cls, data: Any) -> CertificateProof:
-        keys = {"chain_id", "tx", "index", "path", "header", "header_sig"}
-        if not isinstance(data, dict) or set(data) != keys:
-            raise ValidationError("proof.shape", f"a proof has exactly: {', '.join(sorted(keys))}")
+        if not isinstance(data, dict) or set(data) != set(_KEYS):
+            raise ValidationError("proof.shape", f"a proof has exactly: {', '.join(_KEYS)}")
         if not (
             isinstance(data["chain_id"], str)
             and isinstance(data["tx"], bytes)
