@@ -123,9 +123,10 @@ class SigningKey:
 def write_key_file(path: str | os.PathLike[str], key: SigningKey) -> None:
     """Write ``key`` to a new file readable only by its owner; never overwrite.
 
-    O_EXCL makes "never overwrite" hold even against a concurrent writer, and the explicit
-    fchmod makes the mode exactly 0600 whatever the umask.  A failed write removes the partial
-    file so that rerunning the command works.
+    O_EXCL makes "never overwrite" hold even against a concurrent writer (the refusal is
+    ``FileExistsError``; other failures are the ``OSError`` itself, which callers turn into one
+    line), and the explicit fchmod makes the mode exactly 0600 whatever the umask.  A failed
+    write removes the partial file so that rerunning the command works.
     """
     path = Path(path)
     doc = {
@@ -135,28 +136,17 @@ def write_key_file(path: str | os.PathLike[str], key: SigningKey) -> None:
         "seed": base64.b64encode(key.seed).decode(),
     }
     data = (json.dumps(doc, indent=2) + "\n").encode()
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        raise ValidationError(
-            "keyfile.exists", f"key file {path} already exists; refusing to overwrite it"
-        ) from None
-    except OSError as exc:
-        raise ValidationError(
-            "keyfile.unwritable", f"cannot create key file {path}: {exc.strerror}"
-        ) from None
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
         os.fchmod(fd, 0o600)
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
         os.fsync(fd)
-    except OSError as exc:
+    except BaseException:
         os.close(fd)
         path.unlink(missing_ok=True)
-        raise ValidationError(
-            "keyfile.unwritable", f"cannot write key file {path}: {exc.strerror}"
-        ) from None
+        raise
     os.close(fd)
 
 
