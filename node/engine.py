@@ -234,7 +234,7 @@ class Engine:
         elif self.inflight:
             self._drop_speculation(requeue=True)
         for tx in txs:
-            self.state.verified.add(tx.id)
+            self.state.verified.add(tx)
             for fut in self.waiters.tx.pop(tx.id, []):
                 if not fut.done():
                     fut.set_result(Committed(tx.id, block.height, block.hash))
@@ -295,9 +295,9 @@ class Engine:
         if len(self.pool) >= POOL_LIMIT:
             return TxResult(503, tid, "node.busy", "too many pending transactions")
         try:
-            if tx.id not in self.state.verified:
+            if tx not in self.state.verified:
                 check_signatures(tx, self.genesis)
-                self.state.verified.add(tx.id)
+                self.state.verified.add(tx)
             head, base = self._tip()
             scratch = Overlay(base)
             apply_tx(scratch, tx, self.genesis, BlockContext(head.height + 1, head.time_ms, 0),

@@ -105,9 +105,9 @@ class NodeService:
         for i, raw in enumerate(raws):
             try:
                 tx = decode_tx(raw)
-                if tx.id not in self.engine.state.verified:
+                if tx not in self.engine.state.verified:
                     check_signatures(tx, self.genesis)
-                    self.engine.state.verified.add(tx.id)
+                    self.engine.state.verified.add(tx)
             except TxRejected as exc:
                 results[i] = TxResult(exc.status, None, exc.code, exc.message)
                 continue

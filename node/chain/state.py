@@ -42,20 +42,29 @@ class BlockRejected(Exception):
 
 
 class VerifiedCache:
-    """Transaction ids whose signatures this node already checked (at admission), so a
-    leader does not verify the same signature twice."""
+    """Transactions whose signatures this node already checked (at admission), so a leader
+    does not verify the same signature twice.
+
+    Keyed by the digest of the *whole* signed encoding, never by the transaction id: the id
+    covers only ``{type, body}``, so a copy of a transaction with other (forged) signatures has
+    the same id, and must not inherit the verdict on the original's signatures.
+    """
 
     def __init__(self, size: int = 200_000) -> None:
         self._ids: OrderedDict[bytes, None] = OrderedDict()
         self._size = size
 
-    def add(self, tx_id: bytes) -> None:
-        self._ids[tx_id] = None
+    @staticmethod
+    def _key(tx: Transaction) -> bytes:
+        return sha256(tx.encode())
+
+    def add(self, tx: Transaction) -> None:
+        self._ids[self._key(tx)] = None
         if len(self._ids) > self._size:
             self._ids.popitem(last=False)
 
-    def __contains__(self, tx_id: bytes) -> bool:
-        return tx_id in self._ids
+    def __contains__(self, tx: Transaction) -> bool:
+        return self._key(tx) in self._ids
 
 
 class ChainState:
@@ -125,7 +134,7 @@ class ChainState:
             except ValidationError as exc:
                 raise BlockRejected(f"block {h.height} tx {i}: {exc}") from None
             signers = None
-            if tx.id in self.verified:
+            if tx in self.verified:
                 signers = [s for s in _signers(tx)]
             try:
                 apply_tx(overlay, tx, self.genesis, BlockContext(h.height, h.time_ms, i), signers)
