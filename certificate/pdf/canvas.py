@@ -11,7 +11,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from certificate.pdf.numbers import fmt
+from certificate.pdf.numformat import fmt
 from certificate.pdf.textlayout import Glyph
 
 RGB = tuple[float, float, float]

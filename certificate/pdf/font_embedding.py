@@ -16,7 +16,7 @@ import pikepdf
 from pikepdf import Array, Dictionary, Name
 
 from certificate.pdf.fontfiles import LoadedFont
-from certificate.pdf.numbers import fmt
+from certificate.pdf.numformat import fmt
 from certificate.pdf.sfnt_subset import subset_font
 
 _FLAG_SERIF = 1 << 1

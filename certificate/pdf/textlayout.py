@@ -172,6 +172,31 @@ class Block:
         return width(self.lines[index], self.size, self.tracking)
 
 
+def _balanced(glyphs: Sequence[Glyph], size: float, max_width: float, tracking: float) -> list[list[Glyph]]:
+    """Wrap into as few lines as greedy wrapping needs, but with lines of even length.
+
+    Greedy wrapping fills the first lines and leaves a short last one ("MALAYSIAN ADVANCED
+    SKILLS / DIPLOMA"); searching for the narrowest width that needs no more lines gives the
+    balanced break a typesetter would choose ("MALAYSIAN ADVANCED / SKILLS DIPLOMA").
+    """
+    lines = wrap(glyphs, size, max_width, tracking)
+    if len(lines) < 2:
+        return lines
+    lo, hi = max_width / len(lines) / 2, max_width
+    for _ in range(14):
+        mid = (lo + hi) / 2
+        if len(wrap(glyphs, size, mid, tracking)) <= len(lines):
+            hi = mid
+        else:
+            lo = mid
+    return wrap(glyphs, size, hi, tracking)
+
+
+def _block(glyphs: Sequence[Glyph], size: float, max_width: float, tracking: float) -> Block:
+    lines = _balanced(glyphs, size, max_width, tracking)
+    return Block(size, tuple(tuple(x) for x in lines), tracking)
+
+
 def fit(
     glyphs: Sequence[Glyph],
     *,
@@ -182,11 +207,12 @@ def fit(
     single_line_min: float | None = None,
     tracking: float = 0.0,
 ) -> Block:
-    """The largest size at which the text fits, preferring fewer lines.
+    """The largest size at which the text fits, preferring fewer lines, lines balanced.
 
     One line is tried from ``max_size`` down to ``single_line_min``; then 2..``max_lines``
     lines from ``max_size`` down to ``min_size``. If even that fails the text keeps
     shrinking (in quarter points, to 4 pt): it may get small, it never leaves its box.
+    Tracking scales with the size.
     """
     steps = round((max_size - min_size) * 2)
     sizes = [max_size - i / 2 for i in range(steps + 1)]
@@ -196,15 +222,13 @@ def fit(
             if allowed == 1 and size < floor:
                 break
             scaled = tracking * size / max_size
-            lines = wrap(glyphs, size, max_width, scaled)
-            if len(lines) <= allowed:
-                return Block(size, tuple(tuple(x) for x in lines), scaled)
+            if len(wrap(glyphs, size, max_width, scaled)) <= allowed:
+                return _block(glyphs, size, max_width, scaled)
     size = min_size
     while size > 4:
         size -= 0.25
         scaled = tracking * size / max_size
-        lines = wrap(glyphs, size, max_width, scaled)
-        if len(lines) <= max_lines:
-            return Block(size, tuple(tuple(x) for x in lines), scaled)
+        if len(wrap(glyphs, size, max_width, scaled)) <= max_lines:
+            return _block(glyphs, size, max_width, scaled)
     lines = wrap(glyphs, size, max_width, 0.0)[:max_lines]
     return Block(size, tuple(tuple(x) for x in lines), 0.0)

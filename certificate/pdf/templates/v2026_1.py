@@ -131,19 +131,19 @@ def _award_items(inp: RenderInput) -> list[_Item]:
     programme = r.programme_ms if inp.lang == "ms" else r.programme_en
     return [
         _Item(t["certify"], "serif-italic", 12.5, color=MUTED),
-        _Item(r.holder_name, "serif-bold", 21, 11, 3, space_before=10, tracking=0.3),
+        _Item(r.holder_name, "serif-bold", 22, 11, 4, space_before=12, tracking=0.3),
         _Item(t["ic"].format(ic=mykad_display(r.holder_ic)), "sans", 10, color=MUTED,
               space_before=2, tracking=0.6),
-        _Item(t[f"award.{r.kind}"], "serif-italic", 12.5, color=MUTED, space_before=18),
-        _Item(programme, "serif-bold", 16, 9, 4, space_before=8),
+        _Item(t[f"award.{r.kind}"], "serif-italic", 12.5, color=MUTED, space_before=24),
+        _Item(programme, "serif-bold", 17, 9, 4, space_before=10),
         _Item(t["noss"].format(noss=r.noss_code), "sans", 10, color=MUTED, space_before=2,
               tracking=0.6),
         _Item(t["method"].format(method=method_title(r.method, inp.lang), abbr=r.method),
-              "serif-italic", 11.5, 9, 2, color=MUTED, space_before=18),
+              "serif-italic", 12, 9, 2, color=MUTED, space_before=24),
         _Item(t["centre"].format(name=r.centre_name, code=r.centre_code), "serif", 12.5, 8, 3,
               space_before=4),
         _Item(t["approved"].format(date=long_date(r.jpps_date, inp.lang)), "serif-italic",
-              11.5, 9, 2, color=MUTED, space_before=18),
+              12, 9, 2, color=MUTED, space_before=24),
     ]
 
 
@@ -185,10 +185,9 @@ def _lines_left(canvas: Canvas, blocks: Sequence[Block], x: float, top: float, c
     y = top
     canvas.fill_color(color)
     for block in blocks:
-        for i, line in enumerate(block.lines):
+        for line in block.lines:
             y -= _line_height(block.size)
             canvas.text(line, x, y, block.size, tracking=block.tracking)
-            del i
 
 
 def draw(canvas: Canvas, fonts: FontSet, inp: RenderInput) -> None:
@@ -199,7 +198,7 @@ def draw(canvas: Canvas, fonts: FontSet, inp: RenderInput) -> None:
     canvas.rect(0, 0, WIDTH, HEIGHT)
     canvas.fill()
     canvas.restore()
-    orn.rosette(canvas, CX, 430, 118, 52)
+    orn.rosette(canvas, CX, 405, 150, 42)
     orn.frame(canvas, WIDTH, HEIGHT)
 
     # Header: emblem, department, ministry.
@@ -235,6 +234,8 @@ def draw(canvas: Canvas, fonts: FontSet, inp: RenderInput) -> None:
     _draw_block(canvas, sig, "serif-bold", orn_rule_y - 5, INK)
     sig_org = _single(fonts, t["signatory_org"], "serif", 9)
     _draw_block(canvas, sig_org, "serif", orn_rule_y - 20, MUTED)
+    electronic = _single(fonts, t["electronic"], "serif-italic", 7.5)
+    _draw_block(canvas, electronic, "serif-italic", orn_rule_y - 36, MUTED)
 
     # Bottom band: QR code and verification URL on the left, certificate number on the right.
     module = 2.25
@@ -247,19 +248,19 @@ def draw(canvas: Canvas, fonts: FontSet, inp: RenderInput) -> None:
                min_size=6, max_lines=2)
     url = fit(fonts.glyphs(inp.verify_url, "sans"), max_width=caption_width, max_size=7.5,
               min_size=5, max_lines=3)
-    electronic = fit(fonts.glyphs(t["electronic"], "serif-italic"), max_width=caption_width,
-                     max_size=7.5, min_size=6, max_lines=3)
-    _lines_left(canvas, [scan], text_x, qr_y + size, MUTED)
-    _lines_left(canvas, [url], text_x, qr_y + size - len(scan.lines) * _line_height(scan.size), orn.NAVY)
-    _lines_left(canvas, [electronic], text_x, qr_y + len(electronic.lines) * _line_height(electronic.size), MUTED)
+    scan_height = len(scan.lines) * _line_height(scan.size)
+    caption_top = qr_y + size / 2 + (scan_height + len(url.lines) * _line_height(url.size)) / 2
+    _lines_left(canvas, [scan], text_x, caption_top, MUTED)
+    _lines_left(canvas, [url], text_x, caption_top - scan_height, orn.NAVY)
 
     right = WIDTH - 60
     label = _single(fonts, t["cert_no"], "sans", 7.5, tracking=1.2, max_width=200)
-    _right(canvas, label, right, qr_y + size - 8, MUTED)
+    middle = qr_y + size / 2
+    _right(canvas, label, right, middle + 14, MUTED)
     number = _single(fonts, r.cert_no, "serif-bold", 13, tracking=0.8, max_width=200)
-    _right(canvas, number, right, qr_y + size - 26, orn.NAVY)
+    _right(canvas, number, right, middle - 4, orn.NAVY)
     ref = _single(fonts, t["jpps_ref"].format(ref=r.jpps_ref), "sans", 7.5, max_width=200)
-    _right(canvas, ref, right, qr_y + size - 40, MUTED)
+    _right(canvas, ref, right, middle - 18, MUTED)
 
     footer = _single(fonts, t["footer"].format(height=inp.block_height, hash=inp.block_hash[:16],
                                                version=VERSION), "sans", 6.5, tracking=0.3)

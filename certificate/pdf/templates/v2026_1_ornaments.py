@@ -15,7 +15,8 @@ from certificate.pdf.canvas import RGB, Canvas
 NAVY: Final[RGB] = (0.106, 0.165, 0.294)
 GOLD: Final[RGB] = (0.698, 0.561, 0.247)
 CRIMSON: Final[RGB] = (0.647, 0.106, 0.165)
-TINT: Final[RGB] = (0.925, 0.902, 0.839)
+VEIN: Final[RGB] = (0.467, 0.051, 0.098)
+TINT: Final[RGB] = (0.937, 0.918, 0.863)
 WHITE: Final[RGB] = (1.0, 1.0, 1.0)
 
 _COS_HALF_DEGREE: Final = 0.9999619230641713
@@ -66,12 +67,12 @@ def frame(canvas: Canvas, width: float, height: float) -> None:
 
 
 def rosette(canvas: Canvas, cx: float, cy: float, radius: float, spread: float) -> None:
-    """A faint guilloche-like rosette of 36 circles behind the award text."""
+    """A faint guilloche-like rosette of 48 circles behind the award text."""
     canvas.save()
     canvas.stroke_color(TINT)
-    canvas.line_width(0.45)
-    for k in range(36):
-        c, s = unit(k * 10)
+    canvas.line_width(0.35)
+    for k in range(48):
+        c, s = unit(k * 7.5)
         canvas.circle(cx + spread * c, cy + spread * s, radius)
     canvas.stroke()
     canvas.restore()
@@ -124,13 +125,13 @@ def emblem(canvas: Canvas, cx: float, cy: float, radius: float) -> None:
     for k in range(5):
         _petal(canvas, cx, cy, petal, k * 72)
         canvas.fill_stroke()
-    canvas.stroke_color(WHITE)
-    canvas.line_width(0.6)
+    canvas.stroke_color(VEIN)
+    canvas.line_width(0.45)
     for k in range(5):
-        x, y = _rotate(0, petal * 0.78, k * 72 + 36)
-        x0, y0 = _rotate(0, petal * 0.22, k * 72 + 36)
-        canvas.move(cx + x0 * 0.2, cy + y0 * 0.2)
-        canvas.line(cx + x * 0.45, cy + y * 0.45)
+        x0, y0 = _rotate(0, petal * 0.3, k * 72)
+        x1, y1 = _rotate(0, petal * 0.78, k * 72)
+        canvas.move(cx + x0, cy + y0)
+        canvas.line(cx + x1, cy + y1)
     canvas.stroke()
     canvas.fill_color(GOLD)
     canvas.circle(cx, cy, petal * 0.2)

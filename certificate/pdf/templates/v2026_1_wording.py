@@ -48,7 +48,7 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "signatory": "Ketua Pengarah Pembangunan Kemahiran",
         "signatory_org": "Jabatan Pembangunan Kemahiran, Kementerian Sumber Manusia",
         "cert_no": "NO. SIJIL",
-        "jpps_ref": "Rujukan JPPS {ref}",
+        "jpps_ref": "Rujukan mesyuarat: {ref}",
         "scan": "Imbas kod QR untuk menyemak ketulenan sijil ini di",
         "electronic": "Sijil elektronik ini dijana oleh komputer; tandatangan tidak diperlukan.",
         "footer": "Direkodkan dalam rantaian blok SPKM · blok {height} · cincangan {hash} · "
@@ -74,7 +74,7 @@ TEXT: Final[dict[str, dict[str, str]]] = {
         "signatory": "Director General of Skills Development",
         "signatory_org": "Department of Skills Development, Ministry of Human Resources",
         "cert_no": "CERTIFICATE NO.",
-        "jpps_ref": "JPPS reference {ref}",
+        "jpps_ref": "Meeting reference: {ref}",
         "scan": "Scan the QR code to verify this certificate at",
         "electronic": "This electronic certificate is computer generated; no signature is required.",
         "footer": "Recorded on the SPKM blockchain · block {height} · hash {hash} · "
