@@ -14,7 +14,6 @@ socket that then dies is not resent.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import deque
 from typing import Final
@@ -69,6 +68,7 @@ class OutboundLink:
         self._queued_bytes = 0
         self._wakeup = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._stopped = False
         self._logged_error: str | None = None
 
     @property
@@ -91,20 +91,27 @@ class OutboundLink:
             self._task = asyncio.create_task(self._run(), name=f"p2p-out-{self._peer.node_id}")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        self._stopped = True
+        task, self._task = self._task, None
+        # Cancel until it sticks (see _run for how 3.11 can lose one cancellation).
+        while task is not None and not task.done():
+            task.cancel()
+            await asyncio.wait({task}, timeout=0.1)
+        if task is not None and not task.cancelled():
+            task.exception()  # retrieved, so asyncio does not log it as never retrieved
 
     async def _run(self) -> None:
-        while True:
+        # The flag, not only the cancellation, ends the loop: Python 3.11's wait_for() can
+        # turn a cancellation that races with a failed connect into that connect's OSError.
+        while not self._stopped:
             try:
                 await self._connect_and_send()
             except (P2PError, OSError, TimeoutError) as exc:
-                self._record_failure(exc)
+                if not self._stopped:
+                    self._record_failure(exc)
             self._stats.connected = False
-            await asyncio.sleep(self._backoff.next_delay())
+            if not self._stopped:
+                await asyncio.sleep(self._backoff.next_delay())
 
     async def _connect_and_send(self) -> None:
         reader, writer = await asyncio.wait_for(
