@@ -30,6 +30,7 @@ values = st.recursive(
 )
 
 
+@settings(deadline=None)
 @given(values)
 def test_round_trip(value: Any) -> None:
     data = canonical.encode(value)
@@ -47,7 +48,7 @@ def _reordered(value: Any, rnd: random.Random) -> Any:
     return value
 
 
-@settings(max_examples=100)
+@settings(max_examples=100, deadline=None)
 @given(values, st.randoms(use_true_random=False))
 def test_insertion_order_does_not_change_bytes(value: Any, rnd: random.Random) -> None:
     assert canonical.encode(_reordered(value, rnd)) == canonical.encode(value)
@@ -156,7 +157,7 @@ def test_decode_size_limit_and_input_type() -> None:
     assert canonical.decode(bytearray(b"\x01")) == 1  # type: ignore[arg-type]
 
 
-@settings(max_examples=500)
+@settings(max_examples=500, deadline=None)
 @given(st.binary(max_size=64))
 def test_decode_of_arbitrary_bytes_is_strict(data: bytes) -> None:
     try:
@@ -166,7 +167,7 @@ def test_decode_of_arbitrary_bytes_is_strict(data: bytes) -> None:
     assert canonical.encode(value) == data
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(values, st.data())
 def test_decode_of_mutated_encodings_is_strict(value: Any, data: st.DataObject) -> None:
     encoded = bytearray(canonical.encode(value))

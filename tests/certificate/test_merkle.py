@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from certificate.merkle import (
@@ -147,6 +147,7 @@ def test_inclusion_path_index_out_of_range() -> None:
         inclusion_path([], 0)
 
 
+@settings(deadline=None)
 @given(st.lists(st.binary(max_size=8), min_size=1, max_size=40), st.data())
 def test_random_trees(d: list[bytes], data: st.DataObject) -> None:
     m = data.draw(st.integers(0, len(d) - 1))

@@ -129,7 +129,7 @@ def test_every_single_bit_flip_is_caught() -> None:
             assert _outcome(bytes(data)) != "verified", pos
 
 
-@settings(max_examples=400)
+@settings(max_examples=400, deadline=None)
 @given(st.integers(0, len(ISSUE_BYTES) - 1), st.integers(1, 255))
 def test_every_single_byte_mutation_is_caught(pos: int, delta: int) -> None:
     data = bytearray(ISSUE_BYTES)
@@ -138,7 +138,7 @@ def test_every_single_byte_mutation_is_caught(pos: int, delta: int) -> None:
     assert _outcome(bytes(data)) in ("undecodable", "bad signature")
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, deadline=None)
 @given(st.integers(0, len(ISSUE_BYTES)), st.binary(min_size=1, max_size=3))
 def test_insertions_and_truncations_are_caught(pos: int, extra: bytes) -> None:
     assert _outcome(ISSUE_BYTES[:pos] + extra + ISSUE_BYTES[pos:]) != "verified"
