@@ -26,6 +26,7 @@ for the dialler's log, never trusted for anything else.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 from collections.abc import Mapping
@@ -116,15 +117,22 @@ def _unpack_canonical(body: bytes, kind: str) -> Any:
     return value
 
 
+def _raise_if_refusal(value: Any) -> None:
+    """Turn a responder's refusal into an error that names its reason."""
+    if not isinstance(value, dict) or value.get("t") != "refused":
+        return
+    reason = value.get("reason")
+    if set(value) != {"t", "reason"} or not isinstance(reason, str):
+        raise HandshakeError("malformed", "malformed refusal")
+    raise HandshakeError("refused", f"peer refused the handshake: {reason[:MAX_REASON_LEN]}")
+
+
 def _decode_map(body: bytes, kind: str, keys: set[str]) -> dict[str, Any]:
     value = _unpack_canonical(body, kind)
     if not isinstance(value, dict):
         raise HandshakeError("malformed", f"{kind}: not a map")
-    if value.get("t") == "refused" and kind == "reply":
-        reason = value.get("reason")
-        if set(value) != {"t", "reason"} or not isinstance(reason, str):
-            raise HandshakeError("malformed", "reply: malformed refusal")
-        raise HandshakeError("refused", f"peer refused the handshake: {reason[:MAX_REASON_LEN]}")
+    if kind == "reply":
+        _raise_if_refusal(value)
     if value.get("t") != kind or set(value) != keys | {"t"}:
         raise HandshakeError("malformed", f"{kind}: unexpected message type or fields")
     return value
@@ -261,6 +269,11 @@ async def dial(reader: asyncio.StreamReader, writer: FrameWriter, local: LocalNo
     except FrameError:
         confirmed = False
     if not confirmed:
+        refusal: Any = None
+        # Not the confirmation; perhaps a refusal of our finish (its reason helps operators).
+        with contextlib.suppress(HandshakeError):
+            refusal = _unpack_canonical(body, "accept")
+        _raise_if_refusal(refusal)
         raise HandshakeError("auth", f"{peer.node_id}: key confirmation failed")
     return DialledSession(peer.node_id, FrameSealer(i2r))
 
