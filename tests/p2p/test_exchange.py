@@ -166,7 +166,7 @@ async def test_slow_peer_does_not_block_the_others() -> None:
         async with silent_member(slow_key, slow_port, c.members) as held:
             await c.start("jpk", "mampu")
             await c.wait_mesh("jpk", "mampu")
-            await wait_until(lambda: "slow" in c.net("jpk").connected_peers() and held)
+            await wait_until(lambda: "slow" in c.net("jpk").connected_peers() and bool(held))
             chunk = b"x" * (512 * 1024)
             for _ in range(100):  # 50 MiB: far more than any socket buffer
                 c.net("jpk").send("slow", chunk)

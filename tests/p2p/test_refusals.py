@@ -7,7 +7,7 @@ import os
 import time
 
 from certificate.keys import SigningKey
-from node.p2p import Member, handshake
+from node.p2p import HandshakeError, Member, handshake
 from node.p2p.framing import frame
 from tests.p2p.helpers import CHAIN, HOST, Cluster, wait_until
 from tests.p2p.tamper_proxy import TamperProxy
@@ -29,7 +29,7 @@ def refusal_reasons(data: bytes) -> list[str]:
         body, data = data[4:4 + n], data[4 + n:]
         try:
             handshake.parse_reply(body)
-        except handshake.HandshakeError as exc:
+        except HandshakeError as exc:
             if exc.reason == "refused":
                 reasons.append(str(exc).rsplit(": ", 1)[-1])
     return reasons
