@@ -163,25 +163,33 @@ async def holder_status(request: web.Request) -> web.Response:
     return web.json_response(generation_status(svc, ic))
 
 
+def meeting_summary(svc: NodeService, ref: str, today: date | None = None) -> dict[str, Any] | None:
+    """One JPPS meeting's counts (approved, generated, pending, overdue); shared with the /jpps page."""
+    m, approvals = svc.engine.state.meeting(ref)
+    if m is None:
+        return None
+    today = today or date.today()
+    due = deadline(date.fromisoformat(m["jpps_date"]), state=m.get("state"))
+    gen = [a for a in approvals if a.get("cert_no")]
+    return {
+        "jpps_ref": ref, "jpps_date": m["jpps_date"], "state": m.get("state"),
+        "deadline": due.isoformat(), "approved": len(approvals), "generated": len(gen),
+        "pending": len(approvals) - len(gen),
+        "overdue": (len(approvals) - len(gen)) if today > due else 0,
+        "parts_received": m["parts_seen"], "parts": m["parts"],
+    }
+
+
 async def meeting(request: web.Request) -> web.Response:
     svc = _service(request)
     ref = request.match_info["ref"]
     if len(ref) > 64:
         raise ApiError(400, "jpps.ref", "JPPS reference too long")
     await _fresh(svc)
-    m, approvals = svc.engine.state.meeting(ref)
-    if m is None:
+    summary = meeting_summary(svc, ref)
+    if summary is None:
         raise ApiError(404, "jpps.not_found", f"no JPPS meeting {ref} on this chain")
-    today = date.today()
-    due = deadline(date.fromisoformat(m["jpps_date"]), state=m.get("state"))
-    gen = [a for a in approvals if a.get("cert_no")]
-    return web.json_response({
-        "jpps_ref": ref, "jpps_date": m["jpps_date"], "state": m.get("state"),
-        "deadline": due.isoformat(), "approved": len(approvals), "generated": len(gen),
-        "pending": len(approvals) - len(gen),
-        "overdue": (len(approvals) - len(gen)) if today > due else 0,
-        "parts_received": m["parts_seen"], "parts": m["parts"],
-    })
+    return web.json_response(summary)
 
 
 def _block_json(svc: NodeService, height: int) -> dict[str, Any]:
