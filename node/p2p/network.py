@@ -64,8 +64,8 @@ class PeerNetwork:
             raise ValueError(f"node {node_id!r} is not in the membership")
         if me.public_key != key.public.raw:
             raise ValueError(f"the key given for {node_id!r} is not its key in the membership")
-        if not chain_id:
-            raise ValueError("chain id must not be empty")
+        if not 0 < len(chain_id) <= handshake.MAX_CHAIN_ID_LEN:
+            raise ValueError(f"chain id must be 1-{handshake.MAX_CHAIN_ID_LEN} characters")
         if max_frame < 1 or queue_limit < 1 or max_pending_handshakes < 1:
             raise ValueError("max_frame, queue_limit and max_pending_handshakes must be positive")
         if queue_max_bytes < max_frame:
@@ -99,8 +99,8 @@ class PeerNetwork:
 
     async def start(self) -> None:
         """Listen, then start dialling every other member (in the background)."""
-        if self._server is not None:
-            raise RuntimeError("PeerNetwork already started")
+        if self._server is not None or self._stopping:
+            raise RuntimeError("a PeerNetwork starts once; make a new one after stop()")
         host, port = self._listen
         self._server = await asyncio.start_server(self._serve_inbound, host, port)
         for link in self._links.values():
@@ -137,15 +137,18 @@ class PeerNetwork:
 
     # --- sending and inspecting -------------------------------------------------------------
 
-    def send(self, peer_id: str, payload: bytes) -> None:
+    def send(self, peer_id: str, payload: bytes | bytearray | memoryview) -> None:
         """Queue ``payload`` for ``peer_id``; never blocks and never fails because of the peer.
 
-        Raises ValueError only for caller bugs: an id that is not another member, or a payload
-        larger than ``max_frame``.
+        Raises only for caller bugs: ValueError for an id that is not another member or a
+        payload larger than ``max_frame``, TypeError for a payload that is not bytes.
         """
         link = self._links.get(peer_id)
         if link is None:
             raise ValueError(f"{peer_id!r} is not another member of this chain")
+        if not isinstance(payload, bytes | bytearray | memoryview):
+            # bytes(5) would quietly send five zero bytes.
+            raise TypeError(f"payload must be bytes, not {type(payload).__name__}")
         link.enqueue(bytes(payload))
 
     def connected_peers(self) -> set[str]:

@@ -105,6 +105,9 @@ async def test_send_refuses_caller_bugs_but_not_down_peers(cluster: Cluster) -> 
         net.send("nobody", b"x")
     with pytest.raises(ValueError):
         net.send("jpk", b"to myself")
+    with pytest.raises(TypeError):
+        net.send("mampu", 5)  # type: ignore[arg-type]
+    net.send("mampu", bytearray(b"mutable"))  # copied: later changes don't leak in
     assert net.connected_peers() == set()
     assert net.stats()["mampu"]["connected"] is False
 
@@ -131,6 +134,8 @@ def test_constructor_refuses_a_key_that_is_not_ours() -> None:
         c.make_net("jpk", key=SigningKey.generate())
     with pytest.raises(ValueError, match="not in the membership"):
         PeerNetwork("ghost", c.keys["jpk"], CHAIN, c.members, HOST, 0, lambda p, m: None)
+    with pytest.raises(ValueError, match="chain id"):
+        PeerNetwork("jpk", c.keys["jpk"], "x" * 257, c.members, HOST, 0, lambda p, m: None)
     with pytest.raises(ValueError, match="holds node id"):
         PeerNetwork("jpk", c.keys["jpk"], CHAIN, {**c.members, "x": c.members["mampu"]},
                     HOST, 0, lambda p, m: None)
@@ -209,3 +214,5 @@ async def test_stop_is_clean_and_idempotent_enough(cluster: Cluster) -> None:
                         cluster.members["jpk"].port, lambda p, m: None)
     await other.start()  # the port is free again
     await other.stop()
+    with pytest.raises(RuntimeError):
+        await other.start()
