@@ -14,10 +14,12 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date
 from typing import Any, Final
 
 from certificate import canonical
+from certificate.accounts import ACCOUNT_PASSWORD, ACCOUNT_REGISTER, check_password, check_register
 from certificate.certno import normalise_cert_no
 from certificate.errors import SignatureError, ValidationError
 from certificate.hashing import sha256
@@ -39,7 +41,7 @@ REVOKE: Final = "revoke"
 APPROVE: Final = "approve"
 ISSUER_ADD: Final = "issuer.add"
 ISSUER_REMOVE: Final = "issuer.remove"
-TYPES: Final = (ISSUE, REVOKE, APPROVE, ISSUER_ADD, ISSUER_REMOVE)
+TYPES: Final = (ISSUE, REVOKE, APPROVE, ISSUER_ADD, ISSUER_REMOVE, ACCOUNT_REGISTER, ACCOUNT_PASSWORD)
 GOVERNANCE: Final = (ISSUER_ADD, ISSUER_REMOVE)
 MAX_TX_BYTES: Final = 1 << 20
 MAX_APPROVALS_PER_TX: Final = 2000
@@ -63,11 +65,13 @@ class Transaction:
         # its co-signers signed in; ``from_dict`` refuses any other order.
         object.__setattr__(self, "sigs", tuple(sorted(self.sigs, key=lambda s: s.key)))
 
-    @property
+    # A transaction is immutable, so its encodings, id and record are computed once: the node
+    # asks for them many times per transaction on its hot path.
+    @cached_property
     def signing_bytes(self) -> bytes:
         return canonical.encode({"type": self.type, "body": self.body})
 
-    @property
+    @cached_property
     def id(self) -> bytes:
         return sha256(self.signing_bytes)
 
@@ -83,6 +87,10 @@ class Transaction:
         }
 
     def encode(self) -> bytes:
+        return self._encoded
+
+    @cached_property
+    def _encoded(self) -> bytes:
         return canonical.encode(self.to_dict())
 
     def signed_by(self, key: SigningKey, chain_id: str) -> Transaction:
@@ -103,15 +111,23 @@ class Transaction:
             signers.append(pk)
         return signers
 
-    @property
+    @cached_property
     def record(self) -> CertificateRecord:
         if self.type != ISSUE:
             raise ValueError("only an issue transaction carries a record")
         return CertificateRecord.from_dict(self.body["record"])
 
+    @property
+    def activation_digest(self) -> bytes | None:
+        """The issuer's digest of the certificate's activation code (issue transactions)."""
+        value = self.body.get("activation")
+        return value if isinstance(value, bytes) else None
+
     @classmethod
     def decode(cls, data: bytes) -> Transaction:
-        return cls.from_dict(canonical.decode(data, max_len=MAX_TX_BYTES))
+        tx = cls.from_dict(canonical.decode(data, max_len=MAX_TX_BYTES))
+        tx.__dict__["_encoded"] = bytes(data)  # canonical: re-encoding gives exactly these bytes
+        return tx
 
     @classmethod
     def from_dict(cls, data: Any) -> Transaction:
@@ -176,8 +192,10 @@ def _stamp(value: Any, field: str) -> None:
 
 
 def _check_issue(body: dict[str, Any]) -> None:
-    _fields(body, {"record"})
+    _fields(body, {"record"}, frozenset({"activation"}))
     CertificateRecord.from_dict(body["record"])
+    if "activation" in body and not (isinstance(body["activation"], bytes) and len(body["activation"]) == 32):
+        raise ValidationError("tx.body", "activation must be a 32-byte digest", field="activation")
 
 
 def _check_revoke(body: dict[str, Any]) -> None:
@@ -270,11 +288,27 @@ _BODY_CHECKS = {
     APPROVE: _check_approve,
     ISSUER_ADD: _check_governance,
     ISSUER_REMOVE: _check_governance,
+    ACCOUNT_REGISTER: check_register,
+    ACCOUNT_PASSWORD: check_password,
 }
 
 
-def issue_tx(record: CertificateRecord, key: SigningKey, chain_id: str) -> Transaction:
-    return Transaction(ISSUE, {"record": record.to_dict()}).signed_by(key, chain_id)
+def issue_tx(record: CertificateRecord, key: SigningKey, chain_id: str, *,
+             activation: bytes | None = None) -> Transaction:
+    """The issue transaction; ``activation`` is ``activation_digest(...)`` of the row's code."""
+    body: dict[str, Any] = {"record": record.to_dict()}
+    if activation is not None:
+        body["activation"] = activation
+    _check_issue(body)
+    return Transaction(ISSUE, body).signed_by(key, chain_id)
+
+
+def account_tx(tx_type: str, body: dict[str, Any], node_key: SigningKey, chain_id: str) -> Transaction:
+    """An account transaction signed by the accepting node (see ``certificate.accounts``)."""
+    if tx_type not in (ACCOUNT_REGISTER, ACCOUNT_PASSWORD):
+        raise ValidationError("tx.type", "not an account transaction type")
+    _BODY_CHECKS[tx_type](body)
+    return Transaction(tx_type, body).signed_by(node_key, chain_id)
 
 
 def revoke_tx(cert_no: str, reason: str, revoked_at: str, key: SigningKey, chain_id: str) -> Transaction:
