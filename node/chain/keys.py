@@ -42,6 +42,11 @@ def issuer(public_key: bytes) -> bytes:
 ISSUER_PREFIX = b"I:"
 
 
+def account(ic: str) -> bytes:
+    """A candidate's portal account (see certificate.accounts)."""
+    return b"U:" + ic.encode()
+
+
 def approval_part(jpps_ref: str, part: int) -> bytes:
     return b"P:" + jpps_ref.encode() + b"\x00" + _H.pack(part)
 

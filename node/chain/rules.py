@@ -11,9 +11,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from certificate.activation import check_activation_code
 from certificate.errors import SignatureError, ValidationError
 from certificate.keys import PublicKey
-from certificate.tx import APPROVE, ISSUE, ISSUER_ADD, ISSUER_REMOVE, REVOKE, Transaction
+from certificate.tx import (
+    ACCOUNT_PASSWORD,
+    ACCOUNT_REGISTER,
+    APPROVE,
+    ISSUE,
+    ISSUER_ADD,
+    ISSUER_REMOVE,
+    REVOKE,
+    Transaction,
+)
 from node.chain import keys as K
 from node.chain.view import Overlay
 from node.genesis import Genesis
@@ -67,6 +77,8 @@ def apply_tx(view: Overlay, tx: Transaction, genesis: Genesis, ctx: BlockContext
         _approve(view, tx, _require_issuer(view, signers), ctx)
     elif tx.type in (ISSUER_ADD, ISSUER_REMOVE):
         _governance(view, tx, signers, genesis, ctx)
+    elif tx.type in (ACCOUNT_REGISTER, ACCOUNT_PASSWORD):
+        _account(view, tx, signers, genesis, ctx)
     else:  # pragma: no cover - Transaction.from_dict admits only known types
         raise TxRejected("tx.type", f"unknown transaction type {tx.type}")
     view.put_obj(K.tx(tx.id), [ctx.height, ctx.index])
@@ -96,7 +108,7 @@ def _issue(view: Overlay, tx: Transaction, issuer: PublicKey, ctx: BlockContext)
     view.put_obj(K.cert(rec.cert_no), {
         "tx": tx.encode(), "height": ctx.height, "index": ctx.index, "status": "valid",
         "ic": rec.holder_ic, "issuer": issuer.raw, "superseded_by": None, "supersedes": rec.supersedes,
-        "revocation": None, "changed_height": None,
+        "revocation": None, "changed_height": None, "activation": tx.activation_digest,
     })
     view.put(K.holder(rec.holder_ic, rec.cert_no), b"")
     item = K.approval_item(rec.kind, rec.level, rec.noss_code)
@@ -175,3 +187,32 @@ def _governance(view: Overlay, tx: Transaction, signers: list[PublicKey], genesi
         assert entry is not None
         entry["removed_height"] = ctx.height
         view.put_obj(K.issuer(key), entry)
+
+
+def _account(view: Overlay, tx: Transaction, signers: list[PublicKey], genesis: Genesis, ctx: BlockContext) -> None:
+    members = {m.public_key.raw for m in genesis.members}
+    if len(signers) != 1 or signers[0].raw not in members:
+        raise TxRejected("account.signer", "account transactions are signed by one member node", 403)
+    b = tx.body
+    key = K.account(b["ic"])
+    existing = view.get_obj(key)
+    if tx.type == ACCOUNT_REGISTER:
+        if existing is not None:
+            raise TxRejected("account.exists", "an account for this MyKad number already exists", 409)
+        cert = view.get_obj(K.cert(b["cert_no"]))
+        if (
+            cert is None
+            or cert["ic"] != b["ic"]
+            or cert.get("activation") is None
+            or not check_activation_code(genesis.chain_id, b["cert_no"], b["activation_code"], cert["activation"])
+        ):
+            raise TxRejected("account.activation",
+                             "the activation code does not match a certificate of this MyKad number", 403)
+        view.put_obj(key, {"email": b["email"], "password_hash": b["password_hash"], "cert_no": b["cert_no"],
+                           "registered_height": ctx.height, "changed_height": ctx.height})
+    else:
+        if existing is None:
+            raise TxRejected("account.unknown", "no account for this MyKad number", 404)
+        existing["password_hash"] = b["password_hash"]
+        existing["changed_height"] = ctx.height
+        view.put_obj(key, existing)

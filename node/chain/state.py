@@ -158,6 +158,10 @@ class ChainState:
         entry: dict[str, Any] | None = unpack(self.store.get(K.cert(cert_no)))
         return entry
 
+    def account(self, ic: str) -> dict[str, Any] | None:
+        entry: dict[str, Any] | None = unpack(self.store.get(K.account(ic)))
+        return entry
+
     def holder_cert_nos(self, ic: str) -> list[str]:
         prefix = K.holder_prefix(ic)
         return [k[len(prefix):].decode() for k in self.store.keys(prefix)]
