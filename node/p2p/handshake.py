@@ -19,8 +19,10 @@ connection meets a new responder nonce and its old signature fails; a man in the
 substitutes an ephemeral key cannot produce the signature over the changed T; the role labels
 stop one side's signature from being reflected as the other's.  Session keys are
 BLAKE2b(key = X25519(ephemerals), data = direction || T), one per direction, and the ephemeral
-secrets are dropped after the handshake (forward secrecy).  Refusals are unauthenticated hints
-for the dialler's log, never trusted for anything else.
+secrets are dropped after the handshake (forward secrecy); low-order X25519 points are refused.
+Refusals are unauthenticated hints for the dialler's log, never trusted for anything else.
+After step 4 the dialler sends XChaCha20-Poly1305 frames with counter nonces
+(``secure_channel``) and the responder only receives (``network`` explains why).
 """
 
 from __future__ import annotations
