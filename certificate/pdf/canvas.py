@@ -28,6 +28,18 @@ class _TextLine:
     embolden: frozenset[str]
 
 
+@dataclass(frozen=True)
+class TextExtent:
+    """Where a line of text was drawn: for layout checks (nothing overlaps, nothing leaves
+    the page), which can then be tested without rasterising anything."""
+
+    text: str
+    x0: float
+    x1: float
+    baseline: float
+    size: float
+
+
 class Canvas:
     def __init__(self) -> None:
         self._ops: list[str | _TextLine] = []
@@ -110,6 +122,15 @@ class Canvas:
         for g in glyphs:
             self.used.setdefault(g.font, {}).setdefault(g.gid, g.text)
         self._ops.append(_TextLine(tuple(glyphs), x, y, size, tracking, frozenset(embolden)))
+
+    def text_extents(self) -> list[TextExtent]:
+        out = []
+        for op in self._ops:
+            if isinstance(op, _TextLine):
+                advance = sum(g.advance for g in op.glyphs) * op.size / 1000
+                x1 = op.x + advance + op.tracking * (len(op.glyphs) - 1)
+                out.append(TextExtent("".join(g.text for g in op.glyphs), op.x, x1, op.y, op.size))
+        return out
 
     def serialize(self, resource: Mapping[str, str], new_gid: Mapping[str, Mapping[int, int]]) -> bytes:
         """The content stream, with glyph ids of the subset fonts and their resource names."""

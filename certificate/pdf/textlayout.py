@@ -102,33 +102,77 @@ def width(glyphs: Sequence[Glyph], size: float, tracking: float = 0.0) -> float:
     return sum(g.advance for g in glyphs) * size / 1000 + tracking * (len(glyphs) - 1)
 
 
-def _units(glyphs: Sequence[Glyph]) -> list[list[Glyph]]:
-    """Split into unbreakable units; a space is kept as its own unit."""
-    units: list[list[Glyph]] = []
+@dataclass(frozen=True)
+class _Unit:
+    """A run of glyphs no line break may split (a word, one CJK character, or a space)."""
+
+    glyphs: tuple[Glyph, ...]
+    advance: float  # sum of the glyphs' advances, 1/1000 em
+    space: bool
+
+
+def _units(glyphs: Sequence[Glyph]) -> list[_Unit]:
+    units: list[_Unit] = []
     current: list[Glyph] = []
+
+    def flush() -> None:
+        if current:
+            units.append(_Unit(tuple(current), sum(g.advance for g in current), False))
+            current.clear()
+
     for g in glyphs:
-        if g.text == " " or _in(_CJK, g.text):
-            if current:
-                units.append(current)
-            units.append([g])
-            current = []
+        if g.text == " ":
+            flush()
+            units.append(_Unit((g,), g.advance, True))
+        elif _in(_CJK, g.text):
+            flush()
+            units.append(_Unit((g,), g.advance, False))
         else:
             current.append(g)
             if g.text in _BREAK_AFTER:
-                units.append(current)
-                current = []
-    if current:
-        units.append(current)
+                flush()
+    flush()
     return units
 
 
-def _strip(line: list[Glyph]) -> list[Glyph]:
-    start, end = 0, len(line)
-    while start < end and line[start].text == " ":
-        start += 1
-    while end > start and line[end - 1].text == " ":
-        end -= 1
-    return line[start:end]
+def _wrap_units(units: Sequence[_Unit], size: float, max_width: float, tracking: float) -> list[list[Glyph]]:
+    """Greedy breaking in one pass; spaces at either end of a line are dropped."""
+    scale = size / 1000
+    lines: list[list[Glyph]] = []
+    line: list[Glyph] = []
+    advance = 0.0  # of ``line``, which never ends with a space
+    spaces: list[Glyph] = []  # spaces seen after the line's last word
+
+    def fits(adv: float, count: int) -> bool:
+        return adv * scale + tracking * (count - 1) <= max_width
+
+    for unit in units:
+        if unit.space:
+            if line:
+                spaces.append(unit.glyphs[0])
+            continue
+        pending = sum(g.advance for g in spaces)
+        if line and not fits(advance + pending + unit.advance, len(line) + len(spaces) + len(unit.glyphs)):
+            lines.append(line)
+            line, advance = [], 0.0
+        elif line:
+            line += spaces
+            advance += pending
+        spaces = []
+        if fits(advance + unit.advance, len(line) + len(unit.glyphs)):
+            line += unit.glyphs
+            advance += unit.advance
+            continue
+        # a unit too wide for a line of its own: break it between characters
+        for g in unit.glyphs:
+            if line and not fits(advance + g.advance, len(line) + 1):
+                lines.append(line)
+                line, advance = [], 0.0
+            line.append(g)
+            advance += g.advance
+    if line:
+        lines.append(line)
+    return lines
 
 
 def wrap(glyphs: Sequence[Glyph], size: float, max_width: float, tracking: float = 0.0) -> list[list[Glyph]]:
@@ -137,27 +181,7 @@ def wrap(glyphs: Sequence[Glyph], size: float, max_width: float, tracking: float
     A unit wider than the line on its own is broken between characters, so nothing is ever
     wider than ``max_width``.
     """
-    lines: list[list[Glyph]] = []
-    line: list[Glyph] = []
-    for unit in _units(glyphs):
-        if _strip(line) and width(_strip(line + unit), size, tracking) > max_width:
-            lines.append(_strip(line))
-            line = [] if unit[0].text == " " else list(unit)
-        else:
-            line = line + unit
-        stripped = _strip(line)
-        if width(stripped, size, tracking) > max_width:
-            # a single unit too long for any line: break it between characters
-            pieces: list[Glyph] = []
-            for g in stripped:
-                if pieces and width([*pieces, g], size, tracking) > max_width:
-                    lines.append(pieces)
-                    pieces = []
-                pieces.append(g)
-            line = pieces
-    if _strip(line):
-        lines.append(_strip(line))
-    return lines
+    return _wrap_units(_units(glyphs), size, max_width, tracking)
 
 
 @dataclass(frozen=True)
@@ -172,28 +196,28 @@ class Block:
         return width(self.lines[index], self.size, self.tracking)
 
 
-def _balanced(glyphs: Sequence[Glyph], size: float, max_width: float, tracking: float) -> list[list[Glyph]]:
+def _balanced(units: Sequence[_Unit], size: float, max_width: float, tracking: float) -> list[list[Glyph]]:
     """Wrap into as few lines as greedy wrapping needs, but with lines of even length.
 
     Greedy wrapping fills the first lines and leaves a short last one ("MALAYSIAN ADVANCED
     SKILLS / DIPLOMA"); searching for the narrowest width that needs no more lines gives the
     balanced break a typesetter would choose ("MALAYSIAN ADVANCED / SKILLS DIPLOMA").
     """
-    lines = wrap(glyphs, size, max_width, tracking)
+    lines = _wrap_units(units, size, max_width, tracking)
     if len(lines) < 2:
         return lines
     lo, hi = max_width / len(lines) / 2, max_width
     for _ in range(14):
         mid = (lo + hi) / 2
-        if len(wrap(glyphs, size, mid, tracking)) <= len(lines):
+        if len(_wrap_units(units, size, mid, tracking)) <= len(lines):
             hi = mid
         else:
             lo = mid
-    return wrap(glyphs, size, hi, tracking)
+    return _wrap_units(units, size, hi, tracking)
 
 
-def _block(glyphs: Sequence[Glyph], size: float, max_width: float, tracking: float) -> Block:
-    lines = _balanced(glyphs, size, max_width, tracking)
+def _block(units: Sequence[_Unit], size: float, max_width: float, tracking: float) -> Block:
+    lines = _balanced(units, size, max_width, tracking)
     return Block(size, tuple(tuple(x) for x in lines), tracking)
 
 
@@ -214,6 +238,7 @@ def fit(
     shrinking (in quarter points, to 4 pt): it may get small, it never leaves its box.
     Tracking scales with the size.
     """
+    units = _units(glyphs)
     steps = round((max_size - min_size) * 2)
     sizes = [max_size - i / 2 for i in range(steps + 1)]
     floor = max_size if single_line_min is None else single_line_min
@@ -222,13 +247,13 @@ def fit(
             if allowed == 1 and size < floor:
                 break
             scaled = tracking * size / max_size
-            if len(wrap(glyphs, size, max_width, scaled)) <= allowed:
-                return _block(glyphs, size, max_width, scaled)
+            if len(_wrap_units(units, size, max_width, scaled)) <= allowed:
+                return _block(units, size, max_width, scaled)
     size = min_size
     while size > 4:
         size -= 0.25
         scaled = tracking * size / max_size
-        if len(wrap(glyphs, size, max_width, scaled)) <= max_lines:
-            return _block(glyphs, size, max_width, scaled)
-    lines = wrap(glyphs, size, max_width, 0.0)[:max_lines]
+        if len(_wrap_units(units, size, max_width, scaled)) <= max_lines:
+            return _block(units, size, max_width, scaled)
+    lines = _wrap_units(units, size, max_width, 0.0)[:max_lines]
     return Block(size, tuple(tuple(x) for x in lines), 0.0)

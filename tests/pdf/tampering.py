@@ -15,7 +15,7 @@ def _to_unicode(font: pikepdf.Object) -> dict[str, str]:
     """hex CID -> text, from a font's ToUnicode CMap."""
     cmap = font.ToUnicode.read_bytes().decode("ascii")
     return {cid: bytes.fromhex(text).decode("utf-16-be")
-            for cid, text in re.findall(r"<([0-9A-F]{4})> <([0-9A-F]+)>", cmap)}
+            for cid, text in re.findall(r"<([0-9A-F]{4})> <([0-9A-F]+)>", cmap.split("endcodespacerange")[1])}
 
 
 def change_visible_text(data: bytes, old: str, new_char: str) -> bytes:
