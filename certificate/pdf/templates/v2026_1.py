@@ -87,6 +87,7 @@ class _Item:
     color: RGB = INK
     space_before: float = 0.0
     tracking: float = 0.0
+    shrink_first: bool = True  # shrink to stay on one line before wrapping (display lines)
     block: Block | None = field(default=None)
 
 
@@ -107,7 +108,7 @@ def _fit(fonts: FontSet, item: _Item, scale: float) -> Block:
         max_size=round(size * 2) / 2,
         min_size=round((item.min_size or item.max_size) * scale * 2) / 2,
         max_lines=item.max_lines,
-        single_line_min=round(size * 0.8 * 2) / 2,
+        single_line_min=round(size * (0.8 if item.shrink_first else 1.0) * 2) / 2,
         tracking=item.tracking,
     )
 
@@ -130,20 +131,21 @@ def _award_items(inp: RenderInput) -> list[_Item]:
     r = inp.record
     programme = r.programme_ms if inp.lang == "ms" else r.programme_en
     return [
-        _Item(t["certify"], "serif-italic", 12.5, color=MUTED),
-        _Item(r.holder_name, "serif-bold", 22, 11, 4, space_before=12, tracking=0.3),
+        _Item(t["certify"], "serif-italic", 13, color=MUTED),
+        _Item(r.holder_name, "serif-bold", 24, 11, 4, space_before=12, tracking=0.3),
         _Item(t["ic"].format(ic=mykad_display(r.holder_ic)), "sans", 10, color=MUTED,
               space_before=2, tracking=0.6),
-        _Item(t[f"award.{r.kind}"], "serif-italic", 12.5, color=MUTED, space_before=24),
-        _Item(programme, "serif-bold", 17, 9, 4, space_before=10),
+        _Item(t[f"award.{r.kind}"], "serif-italic", 13, 9, 2, color=MUTED, space_before=26,
+              shrink_first=False),
+        _Item(programme, "serif-bold", 18, 9, 4, space_before=10),
         _Item(t["noss"].format(noss=r.noss_code), "sans", 10, color=MUTED, space_before=2,
               tracking=0.6),
         _Item(t["method"].format(method=method_title(r.method, inp.lang), abbr=r.method),
-              "serif-italic", 12, 9, 2, color=MUTED, space_before=24),
-        _Item(t["centre"].format(name=r.centre_name, code=r.centre_code), "serif", 12.5, 8, 3,
+              "serif-italic", 12.5, 9, 2, color=MUTED, space_before=26, shrink_first=False),
+        _Item(t["centre"].format(name=r.centre_name, code=r.centre_code), "serif", 13, 8, 3,
               space_before=4),
         _Item(t["approved"].format(date=long_date(r.jpps_date, inp.lang)), "serif-italic",
-              12, 9, 2, color=MUTED, space_before=24),
+              12.5, 9, 2, color=MUTED, space_before=26, shrink_first=False),
     ]
 
 
