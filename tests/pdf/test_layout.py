@@ -45,6 +45,8 @@ EXTREMES = {
     "200-character titles": dict(programme_ms=("Pengurusan Operasi Sistem Teknologi " * 6)[:200].strip(),
                                  programme_en=("Management of Technology System Operations " * 5)[:200].strip(),
                                  centre_name=("PUSAT LATIHAN KEMAHIRAN BERSEPADU " * 7)[:200].strip()),
+    "widest letters everywhere": dict(holder_name="MW" * 75, programme_ms="WM " * 66 + "WM",
+                                      programme_en="MW" * 100, centre_name="W" * 200),
     "everything long": dict(holder_name=LONG_NAME[:150].strip(),
                             programme_ms=("Pengurusan Operasi Sistem Teknologi " * 6)[:200].strip(),
                             programme_en=("Management of Technology System Operations " * 5)[:200].strip(),
