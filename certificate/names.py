@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any, Final
 
 from certificate.errors import ValidationError
@@ -109,6 +110,21 @@ def _normalise(
 ) -> str:
     if not isinstance(text, str):
         raise _refuse(prefix, "empty" if text is None else "not_text", field)
+    return _normalise_str(text, prefix=prefix, field=field, max_len=max_len, punctuation=punctuation,
+                          digits=digits, typographic=typographic)
+
+
+@lru_cache(maxsize=65536)  # names and titles repeat in every batch; results are immutable
+def _normalise_str(
+    text: str,
+    *,
+    prefix: str,
+    field: str | None,
+    max_len: int,
+    punctuation: frozenset[str],
+    digits: bool,
+    typographic: bool,
+) -> str:
     if len(text) > 4 * max_len + 64:
         # Refused before normalising: even all-space padding of this size is no name.
         raise _refuse(prefix, "too_long", field, max_len=max_len)

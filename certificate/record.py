@@ -8,8 +8,9 @@ bytes the issuer signed.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any, Final
 
 from certificate import canonical
@@ -77,7 +78,14 @@ def utc_timestamp(moment: datetime) -> str:
 
 def parse_timestamp(text: str, field: str) -> datetime:
     """Read a stored ``YYYY-MM-DDTHH:MM:SSZ`` time, refusing impossible dates and times."""
-    if not isinstance(text, str) or not _ISSUED_AT.fullmatch(text):
+    if not isinstance(text, str):
+        raise ValidationError("record.timestamp", "times are written YYYY-MM-DDTHH:MM:SSZ", field=field)
+    return _parse_timestamp(text, field)
+
+
+@lru_cache(maxsize=4096)  # a batch shares a handful of timestamps
+def _parse_timestamp(text: str, field: str) -> datetime:
+    if not _ISSUED_AT.fullmatch(text):
         raise ValidationError(
             "record.timestamp", "times are written YYYY-MM-DDTHH:MM:SSZ", field=field
         )
@@ -326,7 +334,8 @@ class CertificateRecord:
         return record
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # Not dataclasses.asdict: that deep-copies every value, and records are flat.
+        return {f: getattr(self, f) for f in FIELDS}
 
     def encode(self) -> bytes:
         return canonical.encode(self.to_dict())

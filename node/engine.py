@@ -29,7 +29,7 @@ from certificate.errors import ValidationError
 from certificate.keys import SigningKey
 from certificate.tx import Transaction
 from node.chain.rules import BlockContext, TxRejected, apply_tx, check_signatures
-from node.chain.state import BlockRejected, ChainState, Head
+from node.chain.state import BlockRejected, ChainState, DecodedCache, Head
 from node.chain.view import Overlay
 from node.consensus import Config, EntryType, Message, NotLeader, RawNode, Ready, Role
 from node.genesis import Genesis
@@ -115,6 +115,7 @@ class Engine:
         self.lead_start: int | None = None
         self.pool: OrderedDict[bytes, tuple[Transaction, bytes]] = OrderedDict()
         self.inflight: deque[Inflight] = deque()
+        self.inflight_ids: set[bytes] = set()
         self.waiters = Waiters()
         self._scheduled = False
         self._stopped = False
@@ -227,6 +228,7 @@ class Engine:
         self.metrics.set("chain_height", block.height)
         if self.inflight and self.inflight[0].index == index:
             done = self.inflight.popleft()
+            self.inflight_ids.difference_update(t.id for t, _ in done.txs)
             now = time.time() * 1000
             self.metrics.observe("block_commit_seconds", max(0.0, now - done.block.header.time_ms) / 1000)
             if self.inflight:
@@ -265,6 +267,7 @@ class Engine:
             back.update(self.pool)
             self.pool = back
         self.inflight.clear()
+        self.inflight_ids.clear()
 
     # --- leader: admission and block building ---------------------------------------------
     def leader_ready(self) -> bool:
@@ -288,7 +291,7 @@ class Engine:
         if loc is not None:
             return TxResult(200, tid, "tx.committed", "already committed", loc[0],
                             (self.state.block_hash(loc[0]) or b"").hex())
-        if tx.id in self.pool or any(tx.id in {t.id for t, _ in inf.txs} for inf in self.inflight):
+        if tx.id in self.pool or tx.id in self.inflight_ids:
             return TxResult(202, tid, "tx.pending", "already pending")
         if self.role is not Role.LEADER:
             return TxResult(503, tid, "node.no_leader", "this node is no longer the leader")
@@ -343,6 +346,7 @@ class Engine:
                 self.pool[tx.id] = (tx, raw)
             return
         self.inflight.append(Inflight(index, block, overlay, Head(block.height, block.hash, time_ms), chosen))
+        self.inflight_ids.update(t.id for t, _ in chosen)
         self.metrics.inc("blocks_proposed_total")
 
     def _reject_waiters(self, tx_id: bytes, exc: TxRejected) -> None:
@@ -426,8 +430,8 @@ def _signers(tx: Transaction) -> list[Any]:
     return [PublicKey(s.key) for s in tx.sigs]
 
 
-def decode_tx(raw: bytes) -> Transaction:
+def decode_tx(raw: bytes, cache: DecodedCache | None = None) -> Transaction:
     try:
-        return Transaction.decode(raw)
+        return cache.decode(raw) if cache is not None else Transaction.decode(raw)
     except ValidationError as exc:
         raise TxRejected(exc.code, str(exc)) from None

@@ -67,6 +67,25 @@ class VerifiedCache:
         return self._key(tx) in self._ids
 
 
+class DecodedCache:
+    """Decoded transactions by the digest of their bytes: a transaction is decoded (and its
+    record validated) once per node, not again at admission, block building and application."""
+
+    def __init__(self, size: int = 50_000) -> None:
+        self._txs: OrderedDict[bytes, Transaction] = OrderedDict()
+        self._size = size
+
+    def decode(self, raw: bytes) -> Transaction:
+        key = sha256(raw)
+        tx = self._txs.get(key)
+        if tx is None:
+            tx = Transaction.decode(raw)
+            self._txs[key] = tx
+            if len(self._txs) > self._size:
+                self._txs.popitem(last=False)
+        return tx
+
+
 class ChainState:
     def __init__(self, store: Store, genesis: Genesis, block_data: Callable[[int], bytes]) -> None:
         self.store = store
@@ -74,6 +93,7 @@ class ChainState:
         self._block_data = block_data
         self.reader = StoreReader(store)
         self.verified = VerifiedCache()
+        self.decoded = DecodedCache()
         head = unpack(store.get(K.HEAD))
         if head is None:
             self._init_genesis()
@@ -130,7 +150,7 @@ class ChainState:
         txs = []
         for i, raw in enumerate(block.txs):
             try:
-                tx = Transaction.decode(raw)
+                tx = self.decoded.decode(raw)
             except ValidationError as exc:
                 raise BlockRejected(f"block {h.height} tx {i}: {exc}") from None
             signers = None
