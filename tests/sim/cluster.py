@@ -1,0 +1,263 @@
+"""N RawNodes on a virtual clock and a virtual network, driven one step (clock unit) at a time.
+
+The simulator plays the node daemon: it handles each Ready exactly as the contract says
+(persist, then send, then apply, then advance). "Durable" is what has been stored from a Ready;
+a crash throws away the RawNode and everything in memory, and a restart builds a new RawNode
+from the stored log and hard state. The applied state machine is durable or not at random, so
+both restart modes (``Config.applied`` set, or re-applying from scratch) are exercised.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from node.consensus import (
+    Config,
+    Entry,
+    EntryType,
+    MemoryStorage,
+    Message,
+    NotLeader,
+    RawNode,
+    ReadState,
+    Role,
+)
+
+from .invariants import Checker, chain_hash
+from .network import LinkFaults, Network
+
+
+@dataclass
+class SimNode:
+    id: str
+    storage: MemoryStorage
+    node: RawNode | None = None
+    sm: list[Entry] = field(default_factory=list)  # applied entries, index i at sm[i-1]
+    ph: list[int] = field(default_factory=lambda: [0])  # prefix hashes of the durable log
+    tick_every: int = 5  # clock units per tick: nodes' clocks drift apart
+    next_tick: int = 0
+    restarts: int = 0
+
+    @property
+    def up(self) -> bool:
+        return self.node is not None
+
+    @property
+    def raw(self) -> RawNode:
+        assert self.node is not None, f"{self.id} is down"
+        return self.node
+
+
+class Cluster:
+    def __init__(
+        self,
+        n: int,
+        seed: int = 0,
+        *,
+        config: Config | None = None,
+        faults: LinkFaults | None = None,
+        drift: bool = True,
+        storages: dict[str, MemoryStorage] | None = None,
+        check: bool = True,
+    ) -> None:
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.ids = tuple(f"n{i}" for i in range(1, n + 1))
+        base = config or Config(node_id=self.ids[0], peers=self.ids)
+        self.base_config = replace(base, node_id=self.ids[0], peers=self.ids)
+        self.net = Network(random.Random(self.rng.random()), faults)
+        self.checker = Checker()
+        self.check = check
+        self.time = 0
+        self.crash_mid_ready = 0.0  # probability of crashing between persist and send
+        self.durable_sm_rate = 0.5
+        self.stats = {"crashes": 0, "proposals": 0, "reads": 0}
+        self.read_log: list[tuple[str, ReadState]] = []  # (node, answer) in delivery order
+        self.nodes: dict[str, SimNode] = {}
+        for nid in self.ids:
+            storage = (storages or {}).get(nid) or MemoryStorage()
+            sn = SimNode(nid, storage)
+            for i in range(1, storage.last_index() + 1):
+                e = storage.entries(i, i + 1)[0]
+                sn.ph.append(chain_hash(sn.ph[-1], e))
+            if drift:
+                sn.tick_every = self.rng.randint(4, 6)
+            sn.next_tick = self.rng.randint(1, sn.tick_every)
+            self.nodes[nid] = sn
+            self._start(sn, durable_sm=True)
+        self._proposal_no = 0
+
+    # ---- node lifecycle ------------------------------------------------------------------
+
+    def _start(self, sn: SimNode, durable_sm: bool) -> None:
+        if not durable_sm:
+            sn.sm = []
+        cfg = replace(self.base_config, node_id=sn.id, applied=len(sn.sm))
+        node_rng = random.Random(f"{self.seed}/{sn.id}/{sn.restarts}")
+        sn.node = RawNode(cfg, sn.storage, rng=node_rng)
+        sn.next_tick = self.time + self.rng.randint(1, sn.tick_every)
+
+    def crash(self, nid: str) -> None:
+        sn = self.nodes[nid]
+        if sn.node is not None:
+            sn.node = None
+            self.stats["crashes"] += 1
+
+    def restart(self, nid: str, durable_sm: bool | None = None) -> None:
+        sn = self.nodes[nid]
+        if sn.node is not None:
+            return
+        sn.restarts += 1
+        if durable_sm is None:
+            durable_sm = self.rng.random() < self.durable_sm_rate
+        self._start(sn, durable_sm)
+
+    def live(self) -> list[SimNode]:
+        return [sn for sn in self.nodes.values() if sn.node is not None]
+
+    # ---- observation ---------------------------------------------------------------------
+
+    def leaders(self) -> list[str]:
+        return [sn.id for sn in self.live() if sn.raw.role is Role.LEADER]
+
+    def leader(self) -> str | None:
+        """The leader of the highest term among live leaders, if any."""
+        best: tuple[int, str] | None = None
+        for sn in self.live():
+            if sn.raw.role is Role.LEADER and (best is None or sn.raw.term > best[0]):
+                best = (sn.raw.term, sn.id)
+        return best[1] if best else None
+
+    def applied_data(self, nid: str) -> list[bytes]:
+        return [e.data for e in self.nodes[nid].sm if e.type is EntryType.NORMAL]
+
+    # ---- client actions ------------------------------------------------------------------
+
+    def next_data(self) -> bytes:
+        self._proposal_no += 1
+        return f"s{self.seed}-p{self._proposal_no}".encode()
+
+    def propose(self, nid: str, data: bytes | None = None, follow: bool = True) -> int | None:
+        """Propose at ``nid`` (following one NotLeader redirect); the index, or None."""
+        sn = self.nodes[nid]
+        if sn.node is None:
+            return None
+        data = data if data is not None else self.next_data()
+        try:
+            index = sn.node.propose(data)
+        except NotLeader as e:
+            if follow and e.leader_id is not None and e.leader_id != nid:
+                return self.propose(e.leader_id, data, follow=False)
+            return None
+        self.stats["proposals"] += 1
+        return index
+
+    def read(self, nid: str, ctx: bytes) -> bool:
+        sn = self.nodes[nid]
+        if sn.node is None:
+            return False
+        try:
+            sn.node.read_index(ctx)
+        except NotLeader:
+            return False
+        self.checker.on_read_request(sn, ctx)
+        self.stats["reads"] += 1
+        return True
+
+    # ---- the step ------------------------------------------------------------------------
+
+    def step(self) -> None:
+        """Advance the clock one unit: due ticks, due deliveries, then every node's Ready."""
+        self.time += 1
+        now = self.checker.time = self.time
+        on_role = self.checker.on_role
+        for sn in self.nodes.values():
+            node = sn.node
+            if node is not None and sn.next_tick <= now:
+                sn.next_tick = now + sn.tick_every
+                node.tick()
+                on_role(sn, node.raft.role, node.raft.term)
+        nodes = self.nodes
+        roundtrip = self.rng.random
+        for m in self.net.due(now):
+            sn = nodes[m.to]
+            node = sn.node
+            if node is None:
+                continue
+            if roundtrip() < 0.05:  # exercise the wire form on a sample of real traffic
+                m2 = Message.from_dict(m.to_dict())
+                assert m2 == m, (m, m2)
+                m = m2
+            node.step(m)
+            on_role(sn, node.raft.role, node.raft.term)
+        for sn in self.nodes.values():
+            if sn.node is not None:
+                self.handle_ready(sn)
+        if self.check:
+            self.checker.end_of_step(self.live())
+
+    def handle_ready(self, sn: SimNode) -> None:
+        node = sn.raw
+        checker = self.checker
+        while node.has_ready():
+            rd = node.ready()
+            if rd.entries:
+                sn.storage.append(rd.entries)
+                checker.on_persist(sn, rd.entries)
+            if rd.hard_state is not None:
+                sn.storage.set_hard_state(rd.hard_state)
+            if self.crash_mid_ready and self.rng.random() < self.crash_mid_ready:
+                self.crash(sn.id)  # persisted, but nothing sent or applied
+                return
+            for m in rd.messages:
+                self.net.send(m, self.time)
+            for e in rd.committed_entries:
+                checker.on_apply(sn, e)
+            for rs in rd.read_states:
+                checker.on_read_state(sn, rs)
+                self.read_log.append((sn.id, rs))
+            node.advance(rd)
+
+    def run(self, steps: int) -> None:
+        for _ in range(steps):
+            self.step()
+
+    def run_until(self, cond: Callable[[], bool], max_steps: int = 2000) -> bool:
+        for _ in range(max_steps):
+            if cond():
+                return True
+            self.step()
+        return cond()
+
+    def wait_leader(self, max_steps: int = 2000) -> str:
+        ok = self.run_until(lambda: self.stable_leader() is not None, max_steps)
+        assert ok, f"no stable leader within {max_steps} steps: {self.describe()}"
+        lead = self.stable_leader()
+        assert lead is not None
+        return lead
+
+    def stable_leader(self) -> str | None:
+        """A leader that every live node follows, in one term."""
+        lead = self.leader()
+        if lead is None:
+            return None
+        term = self.nodes[lead].raw.term
+        for sn in self.live():
+            if sn.raw.leader_id != lead or sn.raw.term != term:
+                return None
+        return lead
+
+    def describe(self) -> str:
+        parts = []
+        for sn in self.nodes.values():
+            if sn.node is None:
+                parts.append(f"{sn.id}:down")
+            else:
+                st = sn.node.status()
+                parts.append(
+                    f"{sn.id}:{st['role']}/t{st['term']}/lead={st['leader_id']}"
+                    f"/commit={st['commit']}/last={st['last_index']}"
+                )
+        return f"t={self.time} " + " ".join(parts)

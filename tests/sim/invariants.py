@@ -1,0 +1,151 @@
+"""Raft's safety properties (Raft paper, Figure 3), checked incrementally.
+
+Logs are compared through prefix hashes: ``ph[i]`` hashes the whole log up to ``i``, so "two
+logs agree on everything up to i" is one comparison instead of a walk, and the checks stay
+cheap enough to run after every simulation step.
+
+The durable log (what the node handed over in a Ready and the simulator stored) is the log
+that is checked; at the end of each step it must equal the node's in-memory log.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from typing import TYPE_CHECKING
+
+from node.consensus import Entry, ReadState, Role
+
+if TYPE_CHECKING:
+    from .cluster import SimNode
+
+
+class SafetyViolation(AssertionError):
+    pass
+
+
+def chain_hash(prev: int, e: Entry) -> int:
+    return hash((prev, e.term, e.type, e.data))
+
+
+class Checker:
+    def __init__(self) -> None:
+        self.leaders: dict[int, str] = {}  # term -> the one leader of that term
+        self.leader_last: dict[int, tuple[int, int]] = {}  # term -> (last index, ph) seen
+        self.log_match: dict[tuple[int, int], int] = {}  # (index, term) -> prefix hash
+        self.committed_terms: list[int] = [0]  # committed log, index -> term
+        self.committed_ph: list[int] = [0]
+        self.applied: dict[int, tuple[int, object, bytes]] = {}  # index -> entry applied there
+        self.reads: dict[bytes, tuple[str, int]] = {}  # ctx -> (node, commit at request)
+        self.reads_answered = 0
+        self.time = 0
+
+    def fail(self, what: str) -> None:
+        raise SafetyViolation(f"t={self.time}: {what}")
+
+    @property
+    def commit_index(self) -> int:
+        return len(self.committed_terms) - 1
+
+    # ---- hooks called by the cluster -----------------------------------------------------
+
+    def on_persist(self, sn: SimNode, entries: list[Entry]) -> None:
+        """Log Matching: entries with the same index and term have identical prefixes, across
+        all nodes and all time (a leader creates at most one entry per index in its term)."""
+        first = entries[0].index
+        ph = sn.ph
+        if first > len(ph):
+            self.fail(f"{sn.id} persisted entry {first} leaving a gap after {len(ph) - 1}")
+        del ph[first:]
+        h = ph[first - 1]
+        log_match = self.log_match
+        for e in entries:
+            h = chain_hash(h, e)
+            ph.append(h)
+            key = (e.index, e.term)
+            seen = log_match.setdefault(key, h)
+            if seen != h:
+                self.fail(
+                    f"Log Matching: {sn.id} holds entry {e.index} of term {e.term} with a "
+                    "different history than another node had"
+                )
+
+    def on_role(self, sn: SimNode, role: Role, term: int) -> None:
+        """Election Safety, checked after every single input so a leader that steps down again
+        within one step is still seen."""
+        if role is Role.LEADER:
+            other = self.leaders.setdefault(term, sn.id)
+            if other != sn.id:
+                self.fail(f"Election Safety: {other} and {sn.id} both leader in term {term}")
+
+    def on_apply(self, sn: SimNode, e: Entry) -> None:
+        """State Machine Safety: no two nodes apply different entries at one index; each node
+        applies in order, and only entries it has persisted."""
+        if e.index != len(sn.sm) + 1:
+            self.fail(f"{sn.id} applied {e.index} after {len(sn.sm)}")
+        if e.index >= len(sn.ph) or sn.storage.term(e.index) != e.term:
+            self.fail(f"{sn.id} applied entry {e.index} before persisting it")
+        key = (e.term, e.type, e.data)
+        seen = self.applied.setdefault(e.index, key)
+        if seen != key:
+            self.fail(
+                f"State Machine Safety: {sn.id} applied {key} at {e.index}, another node {seen}"
+            )
+        sn.sm.append(e)
+
+    def on_read_request(self, sn: SimNode, ctx: bytes) -> None:
+        self.reads[ctx] = (sn.id, self.commit_index)
+
+    def on_read_state(self, sn: SimNode, rs: ReadState) -> None:
+        """Linearizable reads: the read index covers everything committed before the read was
+        requested (a deposed leader answering from its stale commit index fails this)."""
+        req = self.reads.get(rs.ctx)
+        if req is None or req[0] != sn.id:
+            self.fail(f"{sn.id} got a ReadState for a read it never requested: {rs}")
+            return
+        if rs.index < req[1]:
+            self.fail(
+                f"stale read: {sn.id} got read index {rs.index} but {req[1]} was already "
+                "committed when the read was requested"
+            )
+        self.reads_answered += 1
+
+    def end_of_step(self, live: list[SimNode]) -> None:
+        for sn in live:
+            r = sn.node.raft  # type: ignore[union-attr]
+            last = len(sn.ph) - 1
+            if r.log.unstable or r.log.last_index() != last:
+                self.fail(f"{sn.id}: in-memory log differs from the persisted log after advance")
+            self._check_commit(sn, r.log.committed)
+            if r.role is Role.LEADER:
+                self.on_role(sn, r.role, r.term)
+                self._check_leader(sn, r.term, last)
+
+    def _check_commit(self, sn: SimNode, commit: int) -> None:
+        """Everything a node considers committed agrees with everything committed anywhere."""
+        ph = sn.ph
+        known = self.commit_index
+        if commit > len(ph) - 1:
+            self.fail(f"{sn.id} commit index {commit} beyond its log")
+        shared = min(commit, known)
+        if ph[shared] != self.committed_ph[shared]:
+            self.fail(f"State Machine Safety: {sn.id} committed a log differing at <= {shared}")
+        if commit > known:
+            for i in range(known + 1, commit + 1):
+                self.committed_terms.append(sn.storage.term(i))
+                self.committed_ph.append(ph[i])
+
+    def _check_leader(self, sn: SimNode, term: int, last: int) -> None:
+        ph = sn.ph
+        prev = self.leader_last.get(term)
+        if prev is not None:
+            old_last, old_h = prev
+            if last < old_last or ph[old_last] != old_h:
+                self.fail(f"Leader Append-Only: leader {sn.id} of term {term} rewrote its log")
+        self.leader_last[term] = (last, ph[last])
+        # Leader Completeness: every entry committed in an earlier term is in this log.
+        k = bisect_left(self.committed_terms, term) - 1
+        if k > last or ph[k] != self.committed_ph[k]:
+            self.fail(
+                f"Leader Completeness: leader {sn.id} of term {term} lacks committed entry "
+                f"<= {k}"
+            )
