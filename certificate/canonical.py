@@ -69,12 +69,43 @@ def decode(data: bytes, *, max_len: int = 1 << 20) -> Any:
     except (ValueError, TypeError, OverflowError, msgpack.UnpackException) as exc:
         detail = str(exc) or type(exc).__name__
         raise ValidationError("canonical.malformed", f"not a valid encoding: {detail}") from None
+    _verify(value)
     try:
-        again = encode(value)
-    except ValidationError:
-        raise ValidationError(
-            "canonical.malformed", "contains a value outside the canonical types"
-        ) from None
+        again: bytes = msgpack.packb(value, use_bin_type=True)
+    except (UnicodeEncodeError, ValueError, TypeError):
+        raise ValidationError("canonical.malformed", "contains a value outside the canonical types") from None
     if again != data:
         raise ValidationError("canonical.noncanonical", "bytes are not in canonical form")
     return value
+
+
+def _verify(value: Any, depth: int = 0) -> None:
+    """Check a decoded value holds only canonical types with sorted map keys, in place.
+
+    ``decode`` then re-packs the value as decoded (msgpack keeps map order) and compares bytes:
+    that catches non-minimal lengths and integers, and this walk catches what re-packing would
+    reproduce faithfully (unsorted keys, floats, extension types). It is the hot path of every
+    node (every transaction of every block), so it builds nothing.
+    """
+    if depth > MAX_DEPTH:
+        raise ValidationError("canonical.depth", "structure nested too deeply")
+    kind = type(value)
+    if kind is str or kind is bytes or kind is bool or value is None:
+        return
+    if kind is int:
+        return  # msgpack cannot carry an integer outside the 64-bit ranges
+    if kind is list:
+        for item in value:
+            _verify(item, depth + 1)
+        return
+    if kind is dict:
+        previous: str | None = None
+        for key, item in value.items():
+            if type(key) is not str:
+                raise ValidationError("canonical.malformed", "map keys must be strings")
+            if previous is not None and not previous < key:
+                raise ValidationError("canonical.noncanonical", "map keys are not in sorted order")
+            previous = key
+            _verify(item, depth + 1)
+        return
+    raise ValidationError("canonical.malformed", "contains a value outside the canonical types")

@@ -31,7 +31,7 @@ from certificate.tx import Transaction
 from node.chain.rules import BlockContext, TxRejected, apply_tx, check_signatures
 from node.chain.state import BlockRejected, ChainState, DecodedCache, Head
 from node.chain.view import Overlay
-from node.consensus import Config, EntryType, Message, NotLeader, RawNode, Ready, Role
+from node.consensus import Config, Entry, EntryType, Message, NotLeader, RawNode, Ready, Role
 from node.genesis import Genesis
 from node.metrics import Metrics
 from node.storage.db import Store
@@ -117,6 +117,9 @@ class Engine:
         self.inflight: deque[Inflight] = deque()
         self.inflight_ids: set[bytes] = set()
         self.waiters = Waiters()
+        self._apply_queue: deque[Entry] = deque()
+        self._apply_wakeup = asyncio.Event()
+        self._apply_task: asyncio.Task[None] | None = None
         self._scheduled = False
         self._stopped = False
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -126,6 +129,7 @@ class Engine:
     # --- driving the core -----------------------------------------------------------------
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
+        self._apply_task = loop.create_task(self._apply_loop(), name="apply")
         if len(self.genesis.members) == 1:
             self.raft.campaign()
         self.kick()
@@ -185,8 +189,11 @@ class Engine:
             self.lead_start = self.raftlog.last_index()
         for m in rd.messages:
             self.send(m.to, msgpack.packb(["raft", m.to_dict()], use_bin_type=True))
-        for e in rd.committed_entries:
-            self._apply(e.index, e.type, e.data)
+        if rd.committed_entries:
+            # Applied by a separate task, one block at a time with the loop free in between:
+            # a follower applying a big block must keep answering heartbeats.
+            self._apply_queue.extend(rd.committed_entries)
+            self._apply_wakeup.set()
         for rs in rd.read_states:
             fut = self.waiters.reads.pop(rs.ctx, None)
             if fut is not None and not fut.done():
@@ -243,6 +250,24 @@ class Engine:
         for cb in self.on_block:
             cb(block)
         self._wake_applied()
+
+    async def _apply_loop(self) -> None:
+        while not self._stopped:
+            if not self._apply_queue:
+                self._apply_wakeup.clear()
+                await self._apply_wakeup.wait()
+                continue
+            entry = self._apply_queue.popleft()
+            try:
+                self._apply(entry.index, entry.type, entry.data)
+            except Exception as exc:  # storage failure: stop rather than serve a half-known state
+                log.critical("engine stopped while applying entry %d: %s", entry.index, exc)
+                self.fatal = exc
+                self._stopped = True
+                return
+            if entry.data:
+                self.kick()  # the leader may build the next block now
+                await asyncio.sleep(0)
 
     def _wake_applied(self) -> None:
         if not self.waiters.applied:
@@ -402,6 +427,8 @@ class Engine:
 
     def stop(self) -> None:
         self._stopped = True
+        if self._apply_task is not None:
+            self._apply_task.cancel()
         for lst in self.waiters.tx.values():
             for fut in lst:
                 if not fut.done():

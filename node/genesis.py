@@ -32,7 +32,7 @@ class Member:
 
 @dataclass(frozen=True)
 class Params:
-    block_max_txs: int = 1000
+    block_max_txs: int = 250
     block_max_bytes: int = 4 << 20
     batch_timeout_ms: int = 5
     heartbeat_ms: int = 100

@@ -26,7 +26,8 @@ from node.genesis import Genesis
 from node.metrics import Metrics
 
 log = logging.getLogger("node.service")
-FORWARD_TIMEOUT = 5.0
+FORWARD_TIMEOUT = 10.0
+FORWARD_CHUNK = 250  # one leader admission round stays well under a heartbeat interval
 
 
 class Unavailable(Exception):
@@ -58,6 +59,7 @@ class NodeService:
         self.peers_connected: Any = lambda: set()
         self._req_ids = itertools.count(1)
         self._fwd: dict[int, asyncio.Future[list[TxResult]]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
 
     # --- p2p glue -------------------------------------------------------------------------
     def on_peer_message(self, peer: str, payload: bytes) -> None:
@@ -85,7 +87,16 @@ class NodeService:
         if not isinstance(raws, list) or not all(isinstance(r, bytes) for r in raws):
             self.metrics.inc("p2p_bad_messages_total")
             return
-        results = [self._admit_raw(r).to_wire() for r in raws]
+        task = asyncio.get_running_loop().create_task(self._answer_forward(peer, req_id, raws))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _answer_forward(self, peer: str, req_id: Any, raws: list[bytes]) -> None:
+        results = []
+        for i, raw in enumerate(raws):
+            if i and i % 64 == 0:
+                await asyncio.sleep(0)  # admitting a big batch must not starve heartbeats
+            results.append(self._admit_raw(raw).to_wire())
         self.engine.send(peer, msgpack.packb(["fwd_res", req_id, results], use_bin_type=True))
 
     def _admit_raw(self, raw: bytes) -> TxResult:
@@ -141,11 +152,22 @@ class NodeService:
 
     async def _admit(self, pending: list[tuple[int, Transaction, bytes]]) -> list[TxResult]:
         eng = self.engine
+        out: list[TxResult] = []
         if eng.role is Role.LEADER:
-            return [eng.admit(tx, raw) for _, tx, raw in pending]
-        leader = eng.leader_id
+            for n, (_, tx, raw) in enumerate(pending):
+                if n and n % 64 == 0:
+                    await asyncio.sleep(0)
+                out.append(eng.admit(tx, raw))
+            return out
+        for start in range(0, len(pending), FORWARD_CHUNK):
+            out += await self._forward(pending[start : start + FORWARD_CHUNK])
+        return out
+
+    async def _forward(self, pending: list[tuple[int, Transaction, bytes]]) -> list[TxResult]:
+        leader = self.engine.leader_id
         if leader is None or leader == self.node_id:
             raise Unavailable("no leader at the moment")
+        eng = self.engine
         req = next(self._req_ids)
         fut: asyncio.Future[list[TxResult]] = asyncio.get_running_loop().create_future()
         self._fwd[req] = fut

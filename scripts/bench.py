@@ -61,7 +61,7 @@ def table(title: str, rows: list[tuple[str, str]]) -> None:
 
 def pct(values: list[float], p: float) -> float:
     s = sorted(values)
-    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))]
+    return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))]
 
 
 # --- signed transactions for load ---------------------------------------------------------------
@@ -131,7 +131,7 @@ async def run_commit(urls: list[str], txs: list[bytes], clients: int, batch: int
         while not queue.empty():
             chunk = queue.get_nowait()
             t0 = time.perf_counter()
-            status, body = await _post(session, url, {"txs": [base64.b64encode(t).decode() for t in chunk]})
+            _status, body = await _post(session, url, {"txs": [base64.b64encode(t).decode() for t in chunk]})
             latencies.append(time.perf_counter() - t0)
             committed += sum(1 for r in body.get("results", []) if r["status"] in (200, 201))
 
@@ -187,8 +187,9 @@ def bench_commit(args: argparse.Namespace) -> dict[str, Any]:
                                f"{batch['seconds']:.1f}s, {args.clients} clients x {args.batch}/request)"),
         ("batch request p50 / p99", f"{batch['batch_latency_p50'] * 1000:.0f} / "
                                     f"{batch['batch_latency_p99'] * 1000:.0f} ms"),
-        (f"single txs, {args.inflight} in flight", f"{piped['per_second']:.0f} certs/s, p50 "
-                                                   f"{piped['latency_p50_ms']:.1f} ms, p99 {piped['latency_p99_ms']:.1f} ms"),
+        (f"single txs, {args.inflight} in flight",
+         f"{piped['per_second']:.0f} certs/s, p50 {piped['latency_p50_ms']:.1f} ms, "
+         f"p99 {piped['latency_p99_ms']:.1f} ms"),
         ("idle single-cert commit p50 / p99", f"{idle['latency_p50_ms']:.1f} / {idle['latency_p99_ms']:.1f} ms"),
     ])
     save("commit", result)

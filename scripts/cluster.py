@@ -116,7 +116,7 @@ def create(d: Path, base: int) -> None:
         "members": members,
         "issuers": [{"public_key": issuer.public.hex, "name": "Pegawai Persijilan JPK"}],
         "admins": {"threshold": 2, "keys": admins},
-        "params": {"block_max_txs": 1000, "heartbeat_ms": 100, "election_timeout_ms": 1000,
+        "params": {"block_max_txs": 250, "heartbeat_ms": 100, "election_timeout_ms": 1000,
                    "max_inflight_blocks": 4},
     }
     (d / "genesis.json").write_text(json.dumps(genesis, indent=2) + "\n")
