@@ -173,10 +173,6 @@ def _single(fonts: FontSet, text: str, font: str, size: float, tracking: float =
                max_lines=1, single_line_min=size * 0.6, tracking=tracking)
 
 
-def _left(canvas: Canvas, block: Block, x: float, baseline: float, color: RGB) -> None:
-    canvas.fill_color(color)
-    canvas.text(block.lines[0], x, baseline, block.size, tracking=block.tracking)
-
 
 def _right(canvas: Canvas, block: Block, x: float, baseline: float, color: RGB) -> None:
     canvas.fill_color(color)
