@@ -156,8 +156,11 @@ class Transaction:
             raise ValidationError("tx.sigs", "a key signed twice")
         if [s.key for s in sigs] != sorted(s.key for s in sigs):
             raise ValidationError("tx.sigs", "signatures must be sorted by key")
-        _BODY_CHECKS[tx_type](body)
-        return cls(tx_type, body, tuple(sigs))
+        checked = _BODY_CHECKS[tx_type](body)
+        tx = cls(tx_type, body, tuple(sigs))
+        if isinstance(checked, CertificateRecord):
+            tx.__dict__["record"] = checked  # validated once; ``record`` would repeat the work
+        return tx
 
 
 def _fields(body: dict[str, Any], required: set[str], optional: frozenset[str] = frozenset()) -> None:
@@ -191,11 +194,12 @@ def _stamp(value: Any, field: str) -> None:
         raise ValidationError("tx.body", exc.message, field=field) from None
 
 
-def _check_issue(body: dict[str, Any]) -> None:
+def _check_issue(body: dict[str, Any]) -> CertificateRecord:
     _fields(body, {"record"}, frozenset({"activation"}))
-    CertificateRecord.from_dict(body["record"])
+    record = CertificateRecord.from_dict(body["record"])
     if "activation" in body and not (isinstance(body["activation"], bytes) and len(body["activation"]) == 32):
         raise ValidationError("tx.body", "activation must be a 32-byte digest", field="activation")
+    return record
 
 
 def _check_revoke(body: dict[str, Any]) -> None:

@@ -44,6 +44,7 @@ POOL_LIMIT = 50_000
 @dataclass
 class Inflight:
     index: int
+    data: bytes
     block: Block
     overlay: Overlay
     head: Head
@@ -221,8 +222,13 @@ class Engine:
             self.state.mark_applied(index)
             self._wake_applied()
             return
+        mine = self.inflight[0] if self.inflight and self.inflight[0].index == index else None
         try:
-            block, txs = self.state.apply_block(data, index)
+            if mine is not None and mine.data == data:
+                self.state.apply_prepared(mine.block, mine.overlay, index)
+                block, txs = mine.block, [t for t, _ in mine.txs]
+            else:
+                block, txs = self.state.apply_block(data, index)
         except BlockRejected as exc:
             log.warning("skipping committed entry %d: %s", index, exc)
             self.metrics.inc("blocks_skipped_total")
@@ -364,13 +370,14 @@ class Engine:
         block = make_block(height=head.height + 1, prev_hash=head.hash, time_ms=time_ms,
                            txs=[raw for _, raw in chosen], proposer=self.node_id, key=self.key,
                            chain_id=self.genesis.chain_id)
+        data = block.encode()
         try:
-            index = self.raft.propose(block.encode())
+            index = self.raft.propose(data)
         except NotLeader:
             for tx, raw in chosen:
                 self.pool[tx.id] = (tx, raw)
             return
-        self.inflight.append(Inflight(index, block, overlay, Head(block.height, block.hash, time_ms), chosen))
+        self.inflight.append(Inflight(index, data, block, overlay, Head(block.height, block.hash, time_ms), chosen))
         self.inflight_ids.update(t.id for t, _ in chosen)
         self.metrics.inc("blocks_proposed_total")
 

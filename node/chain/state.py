@@ -117,6 +117,21 @@ class ChainState:
     def apply_block(self, data: bytes, raft_index: int) -> tuple[Block, list[Transaction]]:
         """Check and apply one committed block; raise BlockRejected (nothing written) if invalid."""
         block, txs, overlay = self.check_block(data, self.reader, self.head)
+        self._commit(block, overlay, raft_index)
+        return block, txs
+
+    def apply_prepared(self, block: Block, overlay: Overlay, raft_index: int) -> None:
+        """Apply a block this node built as leader, with the effects it computed then.
+
+        The leader validated exactly these transactions against exactly this state (its
+        overlay sits on the committed state, and blocks apply in order), so checking them again
+        would only repeat the work. Followers always take ``apply_block``.
+        """
+        if block.header.prev_hash != self.head.hash or block.height != self.head.height + 1:
+            raise BlockRejected(f"prepared block {block.height} does not extend head {self.head.height}")
+        self._commit(block, overlay, raft_index)
+
+    def _commit(self, block: Block, overlay: Overlay, raft_index: int) -> None:
         with self.store.batch() as wb:
             for k, v in overlay.items():
                 if v is None:
@@ -130,7 +145,6 @@ class ChainState:
             wb.put(K.APPLIED, pack(raft_index))
         self.head = Head(block.height, block.hash, block.header.time_ms)
         self.applied_index = raft_index
-        return block, txs
 
     def check_block(self, data: bytes, base: Any, head: Head) -> tuple[Block, list[Transaction], Overlay]:
         try:
