@@ -13,6 +13,7 @@ the next block (throughput under load), up to ``max_inflight_blocks`` pipelined 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import random
@@ -31,7 +32,7 @@ from certificate.tx import Transaction
 from node.chain.rules import BlockContext, TxRejected, apply_tx, check_signatures
 from node.chain.state import BlockRejected, ChainState, DecodedCache, Head
 from node.chain.view import Overlay
-from node.consensus import Config, Entry, EntryType, Message, NotLeader, RawNode, Ready, Role
+from node.consensus import Config, Entry, EntryType, Message, MessageType, NotLeader, RawNode, Ready, Role
 from node.genesis import Genesis
 from node.metrics import Metrics
 from node.storage.db import Store
@@ -123,6 +124,10 @@ class Engine:
         self._apply_task: asyncio.Task[None] | None = None
         self._scheduled = False
         self._stopped = False
+        self._ticks = 0
+        self._election_tick = cfg.election_tick
+        self._lost_log_asked = -(10**9)
+        self._lost_log_rounds = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self.on_block: list[Callable[[Block], None]] = []
         self.fatal: BaseException | None = None
@@ -136,6 +141,7 @@ class Engine:
         self.kick()
 
     def tick(self) -> None:
+        self._ticks += 1
         self.raft.tick()
         self.kick()
 
@@ -151,7 +157,31 @@ class Engine:
             self.metrics.inc("p2p_bad_messages_total")
             return
         self.raft.step(msg)
+        if msg.type is MessageType.HEARTBEAT and msg.commit > self.raftlog.last_index():
+            self._lost_log(msg)
         self.kick()
+
+    def _lost_log(self, hb: Message) -> None:
+        """The leader says we hold entries up to ``hb.commit`` but our log is shorter: our data
+        directory was wiped or restored from an old copy. Raft assumes acknowledged entries are
+        never lost, so this leader will not resend entries it believes we have (it probes no
+        lower than what we once acknowledged). A new leader starts from scratch and probes us
+        down to what we really hold, so ask this leader to hand over to another member."""
+        now = self._ticks
+        if now - self._lost_log_asked < 3 * self._election_tick or self.raft.leader_id != hb.frm:
+            return
+        self._lost_log_asked = now
+        others = [m.node_id for m in self.genesis.members if m.node_id not in (self.node_id, hb.frm)]
+        if not others:
+            return
+        target = others[self._lost_log_rounds % len(others)]
+        self._lost_log_rounds += 1
+        log.warning("our raft log ends at %d but leader %s says %d is ours: data was lost; asking it to "
+                    "hand leadership to %s so that we are resent everything", self.raftlog.last_index(),
+                    hb.frm, hb.commit, target)
+        self.metrics.inc("raft_lost_log_handovers_total")
+        with contextlib.suppress(NotLeader, ValueError):
+            self.raft.transfer_leadership(target)
 
     def kick(self) -> None:
         if not self._scheduled and self._loop is not None and not self._stopped:

@@ -23,6 +23,8 @@ HELP = {
     "txs_submitted_total": ("counter", "Transactions received from clients"),
     "txs_rejected_total": ("counter", "Transactions refused at admission"),
     "p2p_bad_messages_total": ("counter", "Malformed or misattributed peer messages dropped"),
+    "raft_lost_log_handovers_total": ("counter", "Times this node found its raft log shorter than the leader "
+                                                 "knew (wiped data) and asked for a new leader"),
     "http_requests_total": ("counter", "HTTP requests served"),
     "http_rate_limited_total": ("counter", "HTTP requests refused by a rate limit"),
     "block_commit_seconds": ("histogram", "Time from block proposal to its application on the leader"),

@@ -262,6 +262,25 @@ class ClusterHandle:
     def resume(self, node: str) -> None:
         self.script("resume", node)
 
+    def stop(self, node: str, timeout: float = 20.0) -> None:
+        """SIGTERM one node (a clean shutdown, as systemd does) and wait until it has exited."""
+        pid = self.pids().get(node)
+        assert pid is not None and self.alive(node), f"{node} is not running"
+        os.kill(pid, signal.SIGTERM)
+        wait_for(lambda: not self.alive(node), timeout, f"{node} to exit after SIGTERM")
+
+    def alive(self, node: str) -> bool:
+        """The node's process exists and is not a zombie."""
+        pid = self.pids().get(node)
+        if pid is None:
+            return False
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return False
+        return not stat.split(") ", 1)[1].startswith("Z") and str(self.config(node)).encode() in cmdline
+
     def pids(self) -> dict[str, int]:
         out = {}
         for n in NAMES:
