@@ -52,8 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         from node.audit import audit
 
         result = audit(cfg)
-        print(result.message, file=sys.stdout if result.ok else sys.stderr)
-        return 0 if result.ok else 1
+        print(result.message if result.ok else f"error: {result.message}",
+              file=sys.stdout if result.ok else sys.stderr)
+        return result.exit_code
     p = argparse.ArgumentParser(prog="python -m node", description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--config", required=True, help="node.toml")

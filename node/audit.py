@@ -29,16 +29,23 @@ class AuditResult:
     ok: bool
     height: int
     message: str
+    #: exit code: 0 verified, 1 the data is bad (``height`` is the first bad height),
+    #: 2 the audit could not run (bad config, key or genesis, data directory missing or in use)
+    code: int = 1
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else self.code
 
 
 def audit(cfg: NodeConfig) -> AuditResult:
     try:
-        parts = open_parts(cfg)
+        parts = open_parts(cfg, create=False)
     except StartupError as exc:
         msg = str(exc)
-        if "lock" in msg.lower():
-            msg += " (stop the node before auditing its data)"
-        return AuditResult(False, 0, msg)
+        if "in use" in msg:
+            msg += "; stop the node before auditing its data"
+        return AuditResult(False, 0, msg, code=1 if exc.corrupt else 2)
     store, genesis = parts.store, parts.genesis
     tmp = Path(tempfile.mkdtemp(prefix="verify-chain-"))
     try:

@@ -25,7 +25,7 @@ from node.metrics import Metrics
 from node.p2p import Member as P2PMember
 from node.p2p import PeerNetwork
 from node.service import NodeService
-from node.storage.db import StorageError, Store
+from node.storage.db import CorruptionError, StorageError, Store
 
 log = logging.getLogger("node")
 GENESIS_KEY = b"S:genesis"
@@ -34,7 +34,15 @@ AppFactory = Callable[[NodeService, NodeConfig], web.Application]
 
 
 class StartupError(Exception):
-    """The node cannot start; the message says exactly why (printed as one line, exit 2)."""
+    """The node cannot start; the message says exactly why (printed as one line, exit 2).
+
+    ``corrupt`` marks a data directory whose content is damaged (rather than missing, locked
+    or belonging to another chain): an audit reports that as a finding, not a usage error.
+    """
+
+    def __init__(self, message: str, *, corrupt: bool = False) -> None:
+        super().__init__(message)
+        self.corrupt = corrupt
 
 
 @dataclass
@@ -44,8 +52,11 @@ class Parts:
     store: Store
 
 
-def open_parts(cfg: NodeConfig) -> Parts:
-    """Load genesis, key and data directory, refusing any that do not belong together."""
+def open_parts(cfg: NodeConfig, *, create: bool = True) -> Parts:
+    """Load genesis, key and data directory, refusing any that do not belong together.
+
+    ``create=False`` (audits) opens an existing data directory only and writes nothing.
+    """
     try:
         genesis = load_genesis(cfg.genesis_file)
         key = read_key_file(cfg.key_file)
@@ -56,11 +67,20 @@ def open_parts(cfg: NodeConfig) -> Parts:
         raise StartupError(f"node_id {cfg.node_id!r} is not a member in the genesis file {cfg.genesis_file}")
     if member.public_key != key.public:
         raise StartupError(f"key file {cfg.key_file} is not the key the genesis file lists for {cfg.node_id}")
+    if not create and not cfg.data_dir.is_dir():
+        raise StartupError(f"data directory {cfg.data_dir} does not exist")
     try:
-        store = Store(cfg.data_dir)
+        store = Store(cfg.data_dir, create=create)
+    except StorageError as exc:
+        raise StartupError(str(exc), corrupt=isinstance(exc, CorruptionError)) from None
+    try:
         stored = store.get(GENESIS_KEY)
     except StorageError as exc:
-        raise StartupError(str(exc)) from None
+        store.close()
+        raise StartupError(str(exc), corrupt=isinstance(exc, CorruptionError)) from None
+    if stored is None and not create:
+        store.close()
+        raise StartupError(f"{cfg.data_dir} is not a node's data directory (it names no genesis)")
     if stored is None:
         store.put(GENESIS_KEY, genesis.hash, sync=True)
     elif stored != genesis.hash:
@@ -77,6 +97,8 @@ class Node:
         self.make_app = make_app
         parts = open_parts(cfg)
         self.genesis, self.key, self.store = parts.genesis, parts.key, parts.store
+        self.failed = asyncio.Event()
+        self.store.on_corruption = self._on_corruption
         self.metrics = Metrics()
         members = {
             m.node_id: P2PMember(m.node_id, m.public_key.raw, m.p2p_host, m.p2p_port)
@@ -88,14 +110,20 @@ class Node:
             self.engine = Engine(cfg.node_id, self.genesis, self.key, self.store, self.net.send, self.metrics)
         except StorageError as exc:
             self.store.close()
-            raise StartupError(str(exc)) from None
+            raise StartupError(str(exc), corrupt=isinstance(exc, CorruptionError)) from None
         member = self.genesis.member(cfg.node_id)
         assert member is not None
         self.service = NodeService(self.engine, self.genesis, member.name, cfg.public_base_url, self.metrics)
         self.service.peers_connected = self.net.connected_peers
         self._runner: web.AppRunner | None = None
         self._ticker: asyncio.Task[None] | None = None
-        self.failed = asyncio.Event()
+
+    def _on_corruption(self, exc: BaseException) -> None:
+        """A stored value failed its checksum, wherever it was read (API, pages, Raft, audit of
+        a block): stop rather than serve or replicate damaged data; the operator resyncs."""
+        if not self.failed.is_set():
+            log.critical("storage corruption, stopping the node: %s", exc)
+        self.failed.set()
 
     def _on_message(self, peer: str, payload: bytes) -> None:
         try:

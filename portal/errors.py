@@ -8,6 +8,8 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from node.storage.db import CorruptionError, StorageError
+
 log = logging.getLogger("portal")
 
 
@@ -46,6 +48,13 @@ async def api_errors(request: web.Request, handler: Handler) -> web.StreamRespon
                                                                if k in ("Allow", "Retry-After")})
     except json.JSONDecodeError:
         return json_error(400, "bad_json", "request body is not valid JSON")
+    except CorruptionError:
+        # The store has already told the node, which is stopping; say so, never serve it.
+        return json_error(503, "node.storage_corrupt",
+                          "this node found damaged data and is stopping; ask another node")
+    except StorageError:
+        log.exception("storage failure serving %s", request.path[:200])
+        return json_error(503, "node.storage", "this node cannot read its data; ask another node")
     except Exception:
         log.exception("unexpected error serving %s", request.path[:200])
         return json_error(500, "internal", "internal error; the operator has been told in the log")

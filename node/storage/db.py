@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import TracebackType
 
@@ -66,14 +66,21 @@ class Batch:
 
 
 class Store:
+    """A checksummed LevelDB. ``on_corruption`` (if set) hears of every failed checksum before
+    the ``CorruptionError`` is raised, so the node can stop whichever code path found it."""
+
     def __init__(self, path: Path, *, create: bool = True) -> None:
         self.path = path
+        self.on_corruption: Callable[[CorruptionError], None] | None = None
         try:
             if create:
                 path.mkdir(parents=True, exist_ok=True)
             self._db = plyvel.DB(str(path), create_if_missing=create, paranoid_checks=True,
                                  lru_cache_size=64 << 20, write_buffer_size=16 << 20)
         except plyvel.IOError as exc:
+            if "lock" in _short(exc).lower():
+                raise StorageError(f"data directory {path} is in use by another process "
+                                   f"(is this node already running?)") from None
             raise StorageError(f"cannot open data directory {path}: {_short(exc)}") from None
         except plyvel.CorruptionError as exc:
             raise CorruptionError(f"data directory {path} is corrupt: {_short(exc)}") from None
@@ -83,9 +90,17 @@ class Store:
     def get(self, key: bytes) -> bytes | None:
         try:
             raw = self._db.get(key)
+            return None if raw is None else _open(key, raw)
         except plyvel.CorruptionError as exc:
-            raise CorruptionError(f"{self.path}: {_short(exc)}") from None
-        return None if raw is None else _open(key, raw)
+            raise self.corrupted(CorruptionError(f"{self.path}: {_short(exc)}")) from None
+        except CorruptionError as exc:
+            raise self.corrupted(exc) from None
+
+    def corrupted(self, exc: CorruptionError) -> CorruptionError:
+        """Tell ``on_corruption`` (if any) and return ``exc`` for raising."""
+        if self.on_corruption is not None:
+            self.on_corruption(exc)
+        return exc
 
     def put(self, key: bytes, value: bytes, *, sync: bool = False) -> None:
         self._db.put(key, _seal(key, value), sync=sync)
@@ -101,10 +116,15 @@ class Store:
             for k, raw in self._db.iterator(reverse=reverse, **kwargs):
                 yield k, _open(k, raw)
         except plyvel.CorruptionError as exc:
-            raise CorruptionError(f"{self.path}: {_short(exc)}") from None
+            raise self.corrupted(CorruptionError(f"{self.path}: {_short(exc)}")) from None
+        except CorruptionError as exc:
+            raise self.corrupted(exc) from None
 
     def keys(self, prefix: bytes, *, reverse: bool = False) -> Iterator[bytes]:
-        yield from self._db.iterator(prefix=prefix, include_value=False, reverse=reverse)
+        try:
+            yield from self._db.iterator(prefix=prefix, include_value=False, reverse=reverse)
+        except plyvel.CorruptionError as exc:
+            raise self.corrupted(CorruptionError(f"{self.path}: {_short(exc)}")) from None
 
     def raw_items(self) -> Iterator[tuple[bytes, bytes]]:
         """Every stored pair as it is on disk (for audits and tests)."""
@@ -124,4 +144,6 @@ def _prefix_end(prefix: bytes) -> bytes:
 
 
 def _short(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+    arg = exc.args[0] if exc.args else ""
+    text = arg.decode("utf-8", "replace") if isinstance(arg, bytes) else str(exc)
+    return text.strip().splitlines()[0][:200] if text.strip() else type(exc).__name__

@@ -108,12 +108,12 @@ class RaftLog:
             raise IndexError(f"raft log has no entry {index} (last is {self._last})")
         raw = self._store.get(_ekey(index))
         if raw is None:
-            raise CorruptionError(f"raft log entry {index} is missing")
+            raise self._store.corrupted(CorruptionError(f"raft log entry {index} is missing"))
         try:
             term, type_name, data = msgpack.unpackb(raw)
             e = Entry(term=term, index=index, type=EntryType[type_name], data=data)
         except Exception:
-            raise CorruptionError(f"raft log entry {index} is unreadable") from None
+            raise self._store.corrupted(CorruptionError(f"raft log entry {index} is unreadable")) from None
         self._remember(e)
         return e
 
