@@ -33,7 +33,9 @@ log = logging.getLogger("portal")
 LANG_COOKIE: Final = "bahasa"
 FORM_LIMIT: Final = 64 * 1024
 LANG_MAX_AGE: Final = 365 * 24 * 3600
-_LANG_KEY: Final = "portal.lang"
+#: Under this prefix ``?lang=`` picks the certificate PDF's language, not the interface's.
+PDF_PREFIX: Final = "/pengguna/sijil/"
+_LANG_KEY: Final = web.RequestKey("portal_lang", str)
 
 
 @dataclass
@@ -73,7 +75,8 @@ def lang_of(request: web.Request) -> Lang:
     cached = request.get(_LANG_KEY)
     if cached is not None:
         return cached  # type: ignore[no-any-return]
-    lang = normal_lang(request.query.get("lang")) or normal_lang(request.cookies.get(LANG_COOKIE)) or DEFAULT_LANG
+    chosen = None if request.path.startswith(PDF_PREFIX) else normal_lang(request.query.get("lang"))
+    lang = chosen or normal_lang(request.cookies.get(LANG_COOKIE)) or DEFAULT_LANG
     request[_LANG_KEY] = lang
     return lang
 
@@ -244,7 +247,7 @@ async def on_prepare(request: web.Request, response: web.StreamResponse) -> None
     for k, v in SECURITY_HEADERS.items():
         response.headers.setdefault(k, v)
     chosen = normal_lang(request.query.get("lang"))
-    is_page = response.content_type == "text/html"  # /pengguna/sijil/X.pdf?lang=en picks the PDF's language only
+    is_page = response.content_type == "text/html" and not request.path.startswith(PDF_PREFIX)
     if chosen and is_page and request.cookies.get(LANG_COOKIE) != chosen:
         # Added as a header: aiohttp has already serialised response.cookies when this hook runs.
         secure = "; Secure" if request.app[SETTINGS].secure_cookies else ""

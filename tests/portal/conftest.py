@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.portal.helpers import Chain, Client, Holder, NodeThread, seed, write_chain
+from tests.portal.helpers import Chain, Client, Holder, PortalNode, seed, write_chain
 
 RELAXED = ("lookup_rate_per_minute = 600\nlogin_rate_per_minute = 600\ntrust_forwarded_for = true\n"
            "max_upload_bytes = 1500000\n")
@@ -15,9 +15,9 @@ STRICT = "lookup_rate_per_minute = 3\nlogin_rate_per_minute = 3\ntrust_forwarded
 
 
 @pytest.fixture(scope="session")
-def portal_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[NodeThread, dict[str, Holder]]]:
+def portal_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PortalNode, dict[str, Holder]]]:
     chain: Chain = write_chain(tmp_path_factory.mktemp("portal") / "chain", RELAXED)
-    node = NodeThread(chain).start()
+    node = PortalNode(chain).start()
     try:
         yield node, seed(chain)
     finally:
@@ -25,9 +25,9 @@ def portal_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Node
 
 
 @pytest.fixture(scope="session")
-def strict_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[NodeThread, dict[str, Holder]]]:
+def strict_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PortalNode, dict[str, Holder]]]:
     chain = write_chain(tmp_path_factory.mktemp("strict") / "chain", STRICT)
-    node = NodeThread(chain).start()
+    node = PortalNode(chain).start()
     try:
         yield node, seed(chain)
     finally:
@@ -35,12 +35,12 @@ def strict_node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Node
 
 
 @pytest.fixture
-def holders(portal_node: tuple[NodeThread, dict[str, Holder]]) -> dict[str, Holder]:
+def holders(portal_node: tuple[PortalNode, dict[str, Holder]]) -> dict[str, Holder]:
     return portal_node[1]
 
 
 @pytest.fixture
-def url(portal_node: tuple[NodeThread, dict[str, Holder]]) -> str:
+def url(portal_node: tuple[PortalNode, dict[str, Holder]]) -> str:
     return portal_node[0].url
 
 

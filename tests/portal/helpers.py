@@ -1,7 +1,8 @@
-"""In-process portal nodes for fast HTTP tests, sample certificates, and a form-filling client.
+"""One-node chains for fast HTTP tests, sample certificates, and a form-filling client.
 
-A node runs in its own thread and event loop (``NodeThread``), serving real HTTP on loopback, so
-tests talk to it exactly as a browser would, with cookies, CSRF tokens and multipart uploads.
+A node runs as ``python -m node`` (``PortalNode``) on a one-member chain, so it is leader within a
+fraction of a second and serves real HTTP on loopback; tests talk to it exactly as a browser
+would, with cookies, CSRF tokens and multipart uploads.
 
 Ports: pytest-xdist worker ``w`` uses 40000 + 250*w + 2*k (HTTP) and +1 (p2p), k = 0..124, so
 portal tests never meet the node tests' ports (20000+) nor the browser clusters (42000+).
@@ -9,13 +10,14 @@ portal tests never meet the node tests' ports (20000+) nor the browser clusters 
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import itertools
 import json
 import os
 import re
-import threading
+import signal
+import subprocess
+import sys
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -30,9 +32,7 @@ from certificate.certno import derive_cert_no
 from certificate.keys import SigningKey, write_key_file
 from certificate.record import CertificateRecord, utc_timestamp
 from certificate.tx import Transaction, approve_txs, issue_tx, revoke_tx
-from node.config import load_config
-from node.daemon import Node
-from tests.node.helpers import port_free
+from tests.node.helpers import ROOT, port_free
 
 HOST = "127.0.0.1"
 _ports = itertools.count()
@@ -62,8 +62,12 @@ class Chain:
     url: str
 
 
-def write_chain(d: Path, portal_toml: str) -> Chain:
-    """A one-node chain (it elects itself at once) with a registered issuer."""
+def write_chain(d: Path, portal_toml: str, *, ghost: bool = False) -> Chain:
+    """A one-node chain (it elects itself at once) with a registered issuer.
+
+    With ``ghost`` the genesis names a second member that never starts: the node can then never
+    form a quorum, which is how the "cannot confirm it is up to date" answers are tested.
+    """
     d.mkdir(parents=True, exist_ok=True)
     http, p2p = next_ports()
     node_key, issuer = SigningKey.generate(), SigningKey.generate()
@@ -74,7 +78,8 @@ def write_chain(d: Path, portal_toml: str) -> Chain:
         "chain_id": chain_id, "qr_base_url": url,
         "members": [{"node_id": "jpk", "name": "Jabatan Pembangunan Kemahiran (ujian)",
                      "public_key": node_key.public.hex, "p2p": f"{HOST}:{p2p}", "http": url},
-                    ],
+                    *([{"node_id": "mampu", "name": "MAMPU (ujian)", "public_key": SigningKey.generate().public.hex,
+                        "p2p": f"{HOST}:{p2p + 2}", "http": f"http://{HOST}:{http + 2}"}] if ghost else [])],
         "issuers": [{"public_key": issuer.public.hex, "name": "Pegawai Persijilan Ujian"}],
         "admins": {"threshold": 1, "keys": [{"public_key": SigningKey.generate().public.hex, "name": "Admin"}]},
         "params": {"heartbeat_ms": 50, "election_timeout_ms": 300},
@@ -87,58 +92,46 @@ def write_chain(d: Path, portal_toml: str) -> Chain:
     return Chain(d, cfg, issuer, chain_id, url)
 
 
-class NodeThread:
-    """One in-process node on its own event loop, for the duration of a test module or session."""
+class PortalNode:
+    """One node as its own process (``python -m node --config``), as an operator runs it.
+
+    A subprocess rather than a thread: an asyncio node on a non-main thread leaves an unprintable
+    error behind at interpreter exit, and a process is what production runs anyway.
+    """
 
     def __init__(self, chain: Chain) -> None:
         self.chain = chain
         self.url = chain.url
-        self.loop = asyncio.new_event_loop()
-        self._stop: asyncio.Event | None = None
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
-        self.node: Node | None = None
-        self.thread = threading.Thread(target=self._run, name="portal-node", daemon=True)
+        self.proc: subprocess.Popen[bytes] | None = None
 
-    def _run(self) -> None:
-        asyncio.set_event_loop(self.loop)
-        self.loop.run_until_complete(self._main())
-
-    async def _main(self) -> None:
-        from portal.app import make_app
-
-        try:
-            self._stop = asyncio.Event()
-            self.node = Node(load_config(self.chain.config), make_app)
-            await self.node.start()
-        except BaseException as exc:
-            self._error = exc
-            self._ready.set()
-            return
-        self._ready.set()
-        await self._stop.wait()
-        await self.node.stop()
-
-    def start(self) -> NodeThread:
-        self.thread.start()
-        self._ready.wait(30)
-        if self._error is not None:
-            raise self._error
-        deadline = time.monotonic() + 20
+    def start(self, *, wait_leader: bool = True) -> PortalNode:
+        log = open(self.chain.dir / "node.log", "ab")  # noqa: SIM115 - handed to the child
+        self.proc = subprocess.Popen([sys.executable, "-m", "node", "--config", str(self.chain.config)], cwd=ROOT,
+                                     stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+        log.close()
+        deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"portal test node exited: {(self.chain.dir / 'node.log').read_text()[-2000:]}")
             try:
                 with urllib.request.urlopen(f"{self.url}/api/v1/status", timeout=1) as r:
-                    if json.loads(r.read()).get("role") == "leader":
+                    if not wait_leader or json.loads(r.read()).get("role") == "leader":
                         return self
             except OSError:
                 pass
             time.sleep(0.05)
-        raise RuntimeError("the portal test node did not become leader")
+        self.stop()
+        raise RuntimeError("the portal test node did not start")
 
     def stop(self) -> None:
-        if self._stop is not None:
-            self.loop.call_soon_threadsafe(self._stop.set)
-        self.thread.join(20)
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(5)
 
 
 def post_txs(url: str, txs: list[Transaction]) -> list[dict[str, Any]]:
@@ -292,3 +285,44 @@ class Client:
 
     async def login(self, ic: str, password: str) -> Page:
         return await self.form("/log-masuk", {"ic": ic, "password": password})
+
+
+# --- more holders and PDFs -----------------------------------------------------------------
+
+_fresh = itertools.count(1)
+
+
+def fresh_holder(chain: Chain, name: str = "SITI NURHALIZA BINTI YUSOF") -> Holder:
+    """A new holder with one valid certificate and its activation code (no account yet)."""
+    n = next(_fresh)
+    h = Holder(name, f"8801{n % 28 + 1:02d}14{n:04d}")
+    rec = record(h, ("SKM", 3), jpps_ref="JPPS/2025/07", jpps_date=date(2025, 7, 3))
+    code = make_activation_code(chain.issuer, rec.cert_no)
+    post_txs(chain.url, [issue_tx(rec, chain.issuer, chain.chain_id,
+                                  activation=activation_digest(chain.chain_id, rec.cert_no, code))])
+    h.certs["skm3"] = rec.cert_no
+    h.codes[rec.cert_no] = code
+    return h
+
+
+def get_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=10) as r:
+        return json.loads(r.read())
+
+
+def genuine_pdf(url: str, cert_no: str, lang: str = "ms") -> bytes:
+    """The certificate PDF as ``python -m certificate render`` makes it: from the API's record and proof."""
+    from certificate.pdf import render_certificate
+    from certificate.proof import CertificateProof
+
+    doc = get_json(f"{url}/api/v1/certificates/{cert_no}")
+    base = get_json(f"{url}/api/v1/chain")["qr_base_url"]
+    return render_certificate(CertificateRecord.from_dict(doc["record"]), CertificateProof.from_json(doc["proof"]),
+                              lang=lang, base_url=base)  # type: ignore[arg-type]
+
+
+def pdf_text(data: bytes, tmp: Path) -> str:
+    path = tmp / f"cert-{os.urandom(4).hex()}.pdf"
+    path.write_bytes(data)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True,
+                          timeout=30).stdout
