@@ -60,13 +60,12 @@ def add_parser(sub: Any) -> None:
 
 
 def build_issue_tx(record: CertificateRecord, key: SigningKey, chain_id: str, activation: bytes) -> Transaction:
-    """The issue transaction of one row.
+    """The issue transaction of one row, carrying the digest of its activation code.
 
-    ``activation`` (the code's digest) is not in the transaction yet: it goes in as soon as
-    ``certificate.tx.issue_tx`` takes it, as ``issue_tx(record, key, chain_id, activation=activation)``.
+    The digest, not the code, goes on the chain: every block is public, and nodes need only
+    to check a code a candidate types at registration (``certificate.activation``).
     """
-    del activation
-    return issue_tx(record, key, chain_id)
+    return issue_tx(record, key, chain_id, activation=activation)
 
 
 @dataclass

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from certificate.activation import make_activation_code, normalise_activation_code
+from certificate.activation import check_activation_code, make_activation_code, normalise_activation_code
 from certificate.certno import derive_cert_no, normalise_cert_no
 from certificate.keys import SigningKey, read_key_file, write_key_file
 from certificate.tx import ISSUE, Transaction
@@ -85,7 +85,12 @@ def test_issue_300_then_rerun_changes_nothing(cluster: LocalCluster, tmp_path: P
         assert status == 200 and cert["status"] == "valid"
         assert cert["record"]["holder_ic"] == res["ic"].replace("-", "")
         assert cert["block"]["height"] == int(res["height"])
-        assert Transaction.decode(bytes.fromhex(cert["proof"]["tx"])).id_hex == res["tx_id"]
+        tx = Transaction.decode(bytes.fromhex(cert["proof"]["tx"]))
+        assert tx.id_hex == res["tx_id"]
+        digest = tx.body["activation"]
+        assert check_activation_code(cluster.chain_id, res["cert_no"], res["activation_code"].lower(), digest)
+        other = result[1] if res is result[0] else result[0]
+        assert not check_activation_code(cluster.chain_id, res["cert_no"], other["activation_code"], digest)
     m = meeting(cluster, ref)
     assert (m["approved"], m["generated"], m["pending"]) == (300, 300, 0)
 
@@ -97,10 +102,29 @@ def test_issue_300_then_rerun_changes_nothing(cluster: LocalCluster, tmp_path: P
     assert result_path.read_bytes() == first
 
     # Even without the state file, a rerun signs the very same transactions.
-    Path(f"{batch}.state.json").unlink()
+    state_path = Path(f"{batch}.state.json")
+    state = json.loads(state_path.read_text())
+    state_path.unlink()
     third = cluster.cli(*issue_args(cluster, batch))
     assert third.returncode == 0, third.stderr
     assert cluster.height() == height and result_path.read_bytes() == first
+    assert json.loads(state_path.read_text())["chains"][cluster.chain_id]["issued_at"] == (
+        state["chains"][cluster.chain_id]["issued_at"])
+
+    # A rerun whose transactions differ (another issue time) finds each row on the chain, field by field.
+    state["chains"][cluster.chain_id]["issued_at"] = "2026-11-26T01:02:03Z"
+    state_path.write_text(json.dumps(state))
+    fourth = cluster.cli(*issue_args(cluster, batch))
+    assert fourth.returncode == 0, fourth.stderr
+    assert cluster.height() == height and result_path.read_bytes() == first
+
+    # A row changed after it was issued is refused, not issued twice (a certificate is never amended).
+    rows[5]["programme_en"] = "Pastry Making"
+    write_batch(batch, rows, bom=True)
+    fifth = cluster.cli(*issue_args(cluster, batch))
+    assert fifth.returncode == 1
+    assert "line 7: " in fifth.stderr and "different programme_en" in fifth.stderr
+    assert cluster.height() == height
 
 
 def test_revoke(cluster: LocalCluster, tmp_path: Path) -> None:
@@ -250,34 +274,29 @@ def test_kill_halfway_2000(cluster: LocalCluster, tmp_path: Path) -> None:
 
 def test_interrupted_run_keeps_its_work(cluster: LocalCluster, tmp_path: Path) -> None:
     """Ctrl-C mid-batch: what was committed is in the partial result; the rerun finishes."""
-    ref = "JPPS/T/INT"
-    batch = write_batch(tmp_path / "int.csv", make_rows(800, seed=8, jpps_ref=ref))
+    n = 1500
+    batch = write_batch(tmp_path / "int.csv", make_rows(n, seed=8, jpps_ref="JPPS/T/INT"))
+    partial_path = Path(f"{batch}.result.partial.csv")
     proc = cluster.popen(*issue_args(cluster, batch, nodes=(2, 3)))
     try:
         deadline = time.monotonic() + 120
         while proc.poll() is None and time.monotonic() < deadline:
-            if meeting_generated(cluster, ref) >= 200:
+            if partial_path.exists():  # a first chunk is committed and recorded
                 proc.send_signal(signal.SIGINT)
                 break
-            time.sleep(0.1)
+            time.sleep(0.05)
         _, err = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 130, err
-    assert "interrupted" in err
-    partial = read_result(Path(f"{batch}.result.partial.csv"))
-    assert 0 < len(partial) < 800
+    assert "interrupted" in err and "rerun the same command" in err
+    partial = read_result(partial_path)
+    assert 0 < len(partial) < n
     for res in partial[:5]:
         assert cluster.get(f"/api/v1/certificates/{res['cert_no']}")[1]["status"] == "valid"
     out = cluster.cli(*issue_args(cluster, batch, nodes=(2, 3)))
     assert out.returncode == 0, out.stderr
     full = {r["cert_no"]: r for r in read_result(Path(f"{batch}.result.csv"))}
-    assert len(full) == 800 and all(full[r["cert_no"]] == r for r in partial)
-    assert not Path(f"{batch}.result.partial.csv").exists()
-
-
-def meeting_generated(cluster: LocalCluster, ref: str) -> int:
-    status, m = cluster.get("/api/v1/jpps/" + ref.replace("/", "%2F"), node=2)
-    return int(m["generated"]) if status == 200 else 0
-
+    assert len(full) == n and all(full[r["cert_no"]] == r for r in partial)
+    assert not partial_path.exists()
