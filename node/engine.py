@@ -29,7 +29,7 @@ from certificate.block import Block, make_block
 from certificate.errors import ValidationError
 from certificate.keys import SigningKey
 from certificate.tx import Transaction
-from node.chain.rules import BlockContext, TxRejected, apply_tx, check_signatures
+from node.chain.rules import BlockContext, TxRejected, apply_tx, check_signatures, claimed_signers
 from node.chain.state import BlockRejected, ChainState, DecodedCache, Head
 from node.chain.view import Overlay
 from node.consensus import Config, Entry, EntryType, Message, MessageType, NotLeader, RawNode, Ready, Role
@@ -365,7 +365,7 @@ class Engine:
             head, base = self._tip()
             scratch = Overlay(base)
             apply_tx(scratch, tx, self.genesis, BlockContext(head.height + 1, head.time_ms, 0),
-                     signers=_signers(tx))
+                     signers=claimed_signers(tx))
         except TxRejected as exc:
             return TxResult(exc.status, tid, exc.code, exc.message)
         self.pool[tx.id] = (tx, raw)
@@ -389,7 +389,7 @@ class Engine:
             del self.pool[tx_id]
             try:
                 apply_tx(overlay, tx, self.genesis,
-                         BlockContext(head.height + 1, time_ms, len(chosen)), signers=_signers(tx))
+                         BlockContext(head.height + 1, time_ms, len(chosen)), signers=claimed_signers(tx))
             except TxRejected as exc:
                 self._reject_waiters(tx.id, exc)
                 continue
@@ -486,12 +486,6 @@ class Engine:
             "pending_txs": len(self.pool),
             "inflight_blocks": len(self.inflight),
         }
-
-
-def _signers(tx: Transaction) -> list[Any]:
-    from certificate.keys import PublicKey
-
-    return [PublicKey(s.key) for s in tx.sigs]
 
 
 def decode_tx(raw: bytes, cache: DecodedCache | None = None) -> Transaction:

@@ -46,6 +46,12 @@ class BlockContext:
     index: int  # position of the transaction in its block
 
 
+def claimed_signers(tx: Transaction) -> list[PublicKey]:
+    """The signers a transaction names, without checking: only for transactions whose
+    signatures this node has already verified (see ``VerifiedCache``)."""
+    return [PublicKey(s.key) for s in tx.sigs]
+
+
 def check_signatures(tx: Transaction, genesis: Genesis) -> list[PublicKey]:
     try:
         return tx.verified_signers(genesis.chain_id)

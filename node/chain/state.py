@@ -18,11 +18,11 @@ from typing import Any
 from certificate.block import Block
 from certificate.errors import SignatureError, ValidationError
 from certificate.hashing import sha256
-from certificate.merkle import inclusion_path, leaf_hash
+from certificate.merkle import inclusion_path_from_hashes, leaf_hash
 from certificate.proof import CertificateProof
 from certificate.tx import Transaction
 from node.chain import keys as K
-from node.chain.rules import BlockContext, TxRejected, apply_tx
+from node.chain.rules import BlockContext, TxRejected, apply_tx, claimed_signers
 from node.chain.view import Overlay, StoreReader, pack, unpack
 from node.genesis import Genesis
 from node.storage.db import Store
@@ -169,7 +169,7 @@ class ChainState:
                 raise BlockRejected(f"block {h.height} tx {i}: {exc}") from None
             signers = None
             if tx in self.verified:
-                signers = [s for s in _signers(tx)]
+                signers = claimed_signers(tx)
             try:
                 apply_tx(overlay, tx, self.genesis, BlockContext(h.height, h.time_ms, i), signers)
             except TxRejected as exc:
@@ -216,12 +216,17 @@ class ChainState:
         hashes = [leaves_raw[i : i + 32] for i in range(0, len(leaves_raw), 32)]
         block = self.block(height)
         assert block is not None
-        path = _path_from_hashes(hashes, index)
+        path = inclusion_path_from_hashes(hashes, index)
         return CertificateProof(self.genesis.chain_id, entry["tx"], index, tuple(path),
                                 block.header, block.signature)
 
     def issuers(self) -> list[tuple[bytes, dict[str, Any]]]:
         return [(k[len(K.ISSUER_PREFIX):], unpack(v)) for k, v in self.store.items(K.ISSUER_PREFIX)]
+
+    def state_digest(self) -> bytes:
+        """A hash of every state key and value (not the raft log), to compare nodes in tests."""
+        acc = [sha256(k + b"\x00" + v) for k, v in self.store.items(b"") if not k.startswith((b"R:", K.APPLIED))]
+        return sha256(b"".join(acc))
 
     def approvals_for_holder(self, ic: str) -> list[dict[str, Any]]:
         prefix = K.holder_approval_prefix(ic)
@@ -239,44 +244,5 @@ class ChainState:
             return None, []
         return meeting, [unpack(v) for _, v in self.store.items(K.approval_prefix(jpps_ref))]
 
-    def state_digest(self) -> bytes:
-        """A hash of every state key and value (not the raft log), for audits."""
-        h = sha256(b"")
-        acc = []
-        for k, v in self.store.items(b""):
-            if k.startswith((b"R:", K.APPLIED)):
-                continue
-            acc.append(sha256(k + b"\x00" + v))
-        h = sha256(b"".join(acc))
-        return h
 
-
-def _signers(tx: Transaction) -> list[Any]:
-    from certificate.keys import PublicKey
-    return [PublicKey(s.key) for s in tx.sigs]
-
-
-def _path_from_hashes(hashes: list[bytes], index: int) -> list[bytes]:
-    # inclusion_path wants leaf data; with stored leaf hashes we recompute the same RFC 6962
-    # path by feeding a tree of hashes through the same split rule.
-    from certificate.merkle import _root_of_hashes, _split
-
-    path: list[bytes] = []
-
-    def walk(lo: int, hi: int, m: int) -> None:
-        n = hi - lo
-        if n == 1:
-            return
-        k = _split(n)
-        if m < k:
-            walk(lo, lo + k, m)
-            path.append(_root_of_hashes(hashes[lo + k : hi]))
-        else:
-            walk(lo + k, hi, m - k)
-            path.append(_root_of_hashes(hashes[lo : lo + k]))
-
-    walk(0, len(hashes), index)
-    return path
-
-
-__all__ = ["BlockRejected", "ChainState", "Head", "inclusion_path"]
+__all__ = ["BlockRejected", "ChainState", "Head"]
