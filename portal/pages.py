@@ -92,6 +92,11 @@ def long_date(value: str | date | None, lang: Lang) -> str:
     return f"{d.day} {t(f'month.{d.month}', lang)} {d.year}"
 
 
+def _now_text(lang: Lang) -> str:
+    now = datetime.now(MYT)
+    return f"{long_date(now.date(), lang)}, {now:%H:%M} MYT"
+
+
 async def session_of(request: web.Request) -> Session | None:
     try:
         return await get_session(request)
@@ -127,7 +132,7 @@ async def render(request: web.Request, template: str, ctx: dict[str, Any] | None
         else kind,
         "node": {"name": svc.node_name, "id": svc.node_id, "height": svc.engine.state.head.height,
                  "healthy": svc.healthy()},
-        "now": datetime.now(MYT).strftime("%Y-%m-%d %H:%M MYT"),
+        "now": _now_text(lang),
     }
     if session is not None and "flash" in session:
         flash = session.pop("flash")

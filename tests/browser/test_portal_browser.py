@@ -139,7 +139,7 @@ def test_pending_generation_status(demo: Demo, page: Any) -> None:
     assert re.search(r"\d+ hari bekerja lagi|LEWAT|Tarikh akhir ialah hari ini", main(page).inner_text())
     shot(page, "10-status-penjanaan")
     page.get_by_role("link", name="JPPS/2026/11").first.click()
-    expect(page.locator("h1")).to_have_text("Mesyuarat JPPS JPPS/2026/11")
+    expect(page.locator("h1")).to_have_text("Status Mesyuarat JPPS: JPPS/2026/11")
     expect(main(page)).to_contain_text("Belum dijana")
     shot(page, "11-mesyuarat-jpps")
 
@@ -162,6 +162,7 @@ def test_keyboard_only_at_phone_width(demo: Demo, browser: Any) -> None:
         expect(main(page)).to_contain_text(h["cert_no"])
         assert page.evaluate("document.documentElement.scrollWidth") <= 360  # nothing wider than the phone
         shot(page, "12-semak-360px", full=False)
+        shot(page, "12-semak-360px-penuh")
         outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
         page.keyboard.press("Tab")
         assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid" or outline == "solid"

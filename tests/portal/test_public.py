@@ -44,7 +44,7 @@ async def test_bad_lang_value_falls_back_to_malay(client: Client) -> None:
 async def test_semak_form_is_posted_and_never_puts_the_mykad_in_the_url(client: Client, holders: dict[str, Holder]
                                                                        ) -> None:
     form = await client.get("/semak")
-    assert re.search(r'<form method="post" action="/semak"', form.text)
+    assert re.search(r'<form method="post" action="/semak#keputusan"', form.text)
     assert 'name="ic"' in form.text and "tanpa sengkang" in form.text and "SEMAK SKM" in form.text
     a = holders["a"]
     page = await client.post("/semak", {"ic": a.ic})
@@ -223,7 +223,7 @@ async def test_jpps_meeting_page_mirrors_the_api(client: Client) -> None:
         assert f"{api[key]} {label}" in text
     assert (await client.get("/jpps/JPPS/2026/UJI")).status == 200  # slashes typed as is
     lookup = await client.get("/jpps?ref=JPPS/2026/UJI&lang=en")
-    assert lookup.status == 200 and "JPPS meeting JPPS/2026/UJI" in lookup.text
+    assert lookup.status == 200 and "JPPS Meeting Status: JPPS/2026/UJI" in lookup.text
 
 
 async def test_jpps_unknown_and_malformed(client: Client) -> None:
