@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -31,6 +32,7 @@ log = logging.getLogger("node")
 GENESIS_KEY = b"S:genesis"
 
 AppFactory = Callable[[NodeService, NodeConfig], web.Application]
+MAX_REQUEST_LINE = 32 * 1024
 
 
 class StartupError(Exception):
@@ -98,6 +100,7 @@ class Node:
         parts = open_parts(cfg)
         self.genesis, self.key, self.store = parts.genesis, parts.key, parts.store
         self.failed = asyncio.Event()
+        self._running = False  # before start(), a failure is a StartupError: one line, exit 2
         self.store.on_corruption = self._on_corruption
         self.metrics = Metrics()
         members = {
@@ -121,7 +124,7 @@ class Node:
     def _on_corruption(self, exc: BaseException) -> None:
         """A stored value failed its checksum, wherever it was read (API, pages, Raft, audit of
         a block): stop rather than serve or replicate damaged data; the operator resyncs."""
-        if not self.failed.is_set():
+        if self._running and not self.failed.is_set():
             log.critical("storage corruption, stopping the node: %s", exc)
         self.failed.set()
 
@@ -133,26 +136,29 @@ class Node:
             self.failed.set()
 
     async def start(self) -> None:
+        """Bind both ports first, so a port in use is one clear StartupError with nothing
+        started (no peer traffic, no log lines) and nothing to undo."""
+        self._running = True
         loop = asyncio.get_running_loop()
+        app = self.make_app(self.service, self.cfg) if self.make_app is not None else None
+        http_sock = _bind(self.cfg.http_host, self.cfg.http_port, "serve HTTP") if app is not None else None
         try:
             await self.net.start()
         except OSError as exc:
+            if http_sock is not None:
+                http_sock.close()
             self.store.close()
             where = f"{self.cfg.p2p_host}:{self.cfg.p2p_port}"
             raise StartupError(f"cannot listen for peers on {where}: {exc.strerror}") from None
         self.engine.start(loop)
         self._ticker = asyncio.create_task(self._tick_loop())
-        if self.make_app is not None:
-            app = self.make_app(self.service, self.cfg)
-            self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        if app is not None and http_sock is not None:
+            # Long enough for any request line the API answers itself (a 10 kB MyKad number
+            # gets a JSON 400, not aiohttp's plain-text one).
+            self._runner = web.AppRunner(app, access_log=None, handle_signals=False,
+                                         max_line_size=MAX_REQUEST_LINE, max_field_size=MAX_REQUEST_LINE)
             await self._runner.setup()
-            site = web.TCPSite(self._runner, self.cfg.http_host, self.cfg.http_port, reuse_address=True)
-            try:
-                await site.start()
-            except OSError as exc:
-                await self.stop()
-                where = f"{self.cfg.http_host}:{self.cfg.http_port}"
-                raise StartupError(f"cannot serve HTTP on {where}: {exc.strerror}") from None
+            await web.SockSite(self._runner, http_sock).start()
         log.info("node started: p2p %s:%d, http %s:%d", self.cfg.p2p_host, self.cfg.p2p_port,
                  self.cfg.http_host, self.cfg.http_port)
 
@@ -188,6 +194,14 @@ class Node:
         await self.net.stop()
         self.store.close()
         log.info("node stopped")
+
+
+def _bind(host: str, port: int, what: str) -> socket.socket:
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        return socket.create_server((host, port), family=family, backlog=512)
+    except OSError as exc:
+        raise StartupError(f"cannot {what} on {host}:{port}: {exc.strerror or exc}") from None
 
 
 async def serve(cfg: NodeConfig, make_app: AppFactory) -> int:

@@ -92,6 +92,23 @@ def _key(text: Any, where: str) -> PublicKey:
         raise ValidationError("genesis.key", f"{where}: public_key is not a 32-byte hex key") from None
 
 
+def _named_keys(items: list[Any], where: str) -> tuple[tuple[PublicKey, str], ...]:
+    """``[{public_key, name}, ...]`` with every key at most once (a key listed twice would
+    count once towards a threshold but twice towards its ceiling)."""
+    out = []
+    for i, item in enumerate(items):
+        here = f"genesis {where}[{i}]"
+        if not isinstance(item, dict):
+            raise ValidationError("genesis.type", f"{here} must be an object with public_key and name")
+        name = item.get("name", "")
+        if not isinstance(name, str):
+            raise ValidationError("genesis.type", f"{here}: name must be text")
+        out.append((_key(item.get("public_key"), here), name))
+    if len({k for k, _ in out}) != len(out):
+        raise ValidationError("genesis.duplicate", f"genesis {where} lists the same public_key twice")
+    return tuple(out)
+
+
 def parse_genesis(doc: Any) -> Genesis:
     if not isinstance(doc, dict):
         raise ValidationError("genesis.type", "genesis must be a JSON object")
@@ -115,11 +132,9 @@ def parse_genesis(doc: Any) -> Genesis:
         raise ValidationError("genesis.members", "genesis names no members")
     if len({m.node_id for m in members}) != len(members) or len({m.public_key for m in members}) != len(members):
         raise ValidationError("genesis.members", "member node ids and keys must be unique")
-    issuers = tuple((_key(i.get("public_key"), "genesis issuer"), str(i.get("name", "")))
-                    for i in _req(doc, "issuers", list))
+    issuers = _named_keys(_req(doc, "issuers", list), "issuers")
     admin_doc = _req(doc, "admins", dict)
-    admins = tuple((_key(a.get("public_key"), "genesis admin"), str(a.get("name", "")))
-                   for a in _req(admin_doc, "keys", list, "genesis admins"))
+    admins = _named_keys(_req(admin_doc, "keys", list, "genesis admins"), "admins.keys")
     threshold = _req(admin_doc, "threshold", int, "genesis admins")
     if not 1 <= threshold <= max(len(admins), 1):
         raise ValidationError("genesis.threshold", "admin threshold must be between 1 and the number of admins")

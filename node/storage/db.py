@@ -72,9 +72,13 @@ class Store:
     def __init__(self, path: Path, *, create: bool = True) -> None:
         self.path = path
         self.on_corruption: Callable[[CorruptionError], None] | None = None
-        try:
-            if create:
+        if create:
+            try:
                 path.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                what = "is not a directory" if path.exists() else f"cannot be created: {exc.strerror}"
+                raise StorageError(f"data directory {path} {what}") from None
+        try:
             self._db = plyvel.DB(str(path), create_if_missing=create, paranoid_checks=True,
                                  lru_cache_size=64 << 20, write_buffer_size=16 << 20)
         except plyvel.IOError as exc:
