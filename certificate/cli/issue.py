@@ -56,7 +56,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--node", required=True, action="append", metavar="URL",
                    help="a node's base URL; repeat for fail-over")
     p.add_argument("--state", help="state whose calendar sets the 14-working-day deadline (default: federal)")
-    p.add_argument("--chunk", type=int, default=CHUNK, help=argparse.SUPPRESS)
+    p.add_argument("--chunk", type=int, default=CHUNK, metavar="N",
+                   help=f"transactions per request (default {CHUNK}; smaller for a slow cluster)")
 
 
 def build_issue_tx(record: CertificateRecord, key: SigningKey, chain_id: str, activation: bytes) -> Transaction:
