@@ -25,7 +25,7 @@ from certificate.pdf import render_certificate
 from certificate.record import CertificateRecord
 from node.service import Unavailable
 from portal.accounts import AccountError
-from portal.i18n import t
+from portal.i18n import normal_lang, t
 from portal.pages import (
     ACCOUNTS,
     SETTINGS,
@@ -221,8 +221,8 @@ async def change_password(request: web.Request) -> web.Response:
 
 async def certificate_pdf(request: web.Request) -> web.Response:
     ic = await require_holder(request)
-    lang = request.query.get("lang", "ms")
-    if lang not in ("ms", "en"):
+    lang = normal_lang(request.query.get("lang", "ms"))
+    if lang is None:
         raise PageError(400, "error.400", "error.bad_lang")
     try:
         cert_no = normalise_cert_no(request.match_info["cert_no"])

@@ -23,7 +23,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import aiohttp
 
@@ -235,6 +235,7 @@ class Page:
     text: str
     headers: Any
     url: str
+    body: bytes = b""
 
     @property
     def csrf(self) -> str:
@@ -257,13 +258,18 @@ class Client:
     async def close(self) -> None:
         await self.session.close()
 
+    @property
+    def token(self) -> str:
+        """The CSRF token of the last HTML page."""
+        assert self.last is not None, "no page loaded yet"
+        return self.last.csrf
+
     async def _page(self, resp: aiohttp.ClientResponse) -> Page:
         body = await resp.read()
         text = body.decode("utf-8", "replace")
-        page = Page(resp.status, text, resp.headers, str(resp.url))
+        page = Page(resp.status, text, resp.headers, str(resp.url), body)
         if "text/html" in resp.headers.get("Content-Type", ""):
             self.last = page
-        page.body = body  # type: ignore[attr-defined]
         return page
 
     async def get(self, path: str, **kw: Any) -> Page:
@@ -310,7 +316,7 @@ def get_json(url: str) -> Any:
         return json.loads(r.read())
 
 
-def genuine_pdf(url: str, cert_no: str, lang: str = "ms") -> bytes:
+def genuine_pdf(url: str, cert_no: str, lang: Literal["ms", "en"] = "ms") -> bytes:
     """The certificate PDF as ``python -m certificate render`` makes it: from the API's record and proof."""
     from certificate.pdf import render_certificate
     from certificate.proof import CertificateProof
@@ -318,7 +324,7 @@ def genuine_pdf(url: str, cert_no: str, lang: str = "ms") -> bytes:
     doc = get_json(f"{url}/api/v1/certificates/{cert_no}")
     base = get_json(f"{url}/api/v1/chain")["qr_base_url"]
     return render_certificate(CertificateRecord.from_dict(doc["record"]), CertificateProof.from_json(doc["proof"]),
-                              lang=lang, base_url=base)  # type: ignore[arg-type]
+                              lang=lang, base_url=base)
 
 
 def pdf_text(data: bytes, tmp: Path) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.portal.helpers import Chain, Client, Holder, PortalNode, fresh_holder, pdf_text
+from tests.portal.helpers import Chain, Client, Holder, Page, PortalNode, fresh_holder, pdf_text
 
 PASSWORD = "kata-laluan-rahsia-2026"
 
@@ -18,7 +18,7 @@ def chain(portal_node: tuple[PortalNode, dict[str, Holder]]) -> Chain:
 
 
 async def register(c: Client, h: Holder, password: str = PASSWORD, *, cert: str = "skm3",
-                   email: str = "calon@contoh.my", lang: str | None = None) -> object:
+                   email: str = "calon@contoh.my", lang: str | None = None) -> Page:
     code = h.codes[h.certs[cert]]
     return await c.form("/daftar", {"ic": h.ic, "activation_code": code, "email": email, "password": password,
                                     "password2": password}, lang=lang)
@@ -34,7 +34,7 @@ async def registered(url: str, h: Holder) -> None:
     c = Client(url)
     try:
         page = await register(c, h)
-        assert page.status == 200 or "telah didaftarkan" in page.text, page.text[-2000:]  # type: ignore[attr-defined]
+        assert page.status == 200 or "telah didaftarkan" in page.text, page.text[-2000:]
     finally:
         await c.close()
     _registered.add(h.ic)
@@ -56,7 +56,7 @@ async def test_register_login_print_both_languages_and_log_out(url: str, chain: 
             pdf = await c.get(f"/pengguna/sijil/{cert_no}.pdf?lang={lang}")
             assert pdf.status == 200 and pdf.headers["Content-Type"] == "application/pdf"
             assert pdf.headers["Content-Disposition"] == f'attachment; filename="{cert_no}-{lang}.pdf"'
-            body: bytes = pdf.body  # type: ignore[attr-defined]
+            body = pdf.body
             assert body.startswith(b"%PDF-")
             text = pdf_text(body, tmp_path)
             assert h.name in text and cert_no in text
@@ -124,7 +124,7 @@ async def test_registration_refusals(url: str, chain: Chain, holders: dict[str, 
     other_code = holders["b"].codes[holders["b"].certs["skm3"]]
     c = Client(url)
 
-    async def attempt(**over: str) -> object:
+    async def attempt(**over: str) -> Page:
         data = {"ic": h.ic, "activation_code": code, "email": "x@contoh.my", "password": PASSWORD,
                 "password2": PASSWORD, **over}
         return await c.form("/daftar", data)
@@ -144,12 +144,12 @@ async def test_registration_refusals(url: str, chain: Chain, holders: dict[str, 
         ]
         for over, message in cases:
             page = await attempt(**over)
-            assert page.status == 400, (over, page.status)  # type: ignore[attr-defined]
-            assert message in page.text, (over, message)  # type: ignore[attr-defined]
-            assert PASSWORD not in page.text  # type: ignore[attr-defined]
-        assert (await attempt()).status == 200  # type: ignore[attr-defined]
+            assert page.status == 400, (over, page.status)
+            assert message in page.text, (over, message)
+            assert PASSWORD not in page.text
+        assert (await attempt()).status == 200
         again = await attempt()
-        assert again.status == 409 and "telah didaftarkan" in again.text  # type: ignore[attr-defined]
+        assert again.status == 409 and "telah didaftarkan" in again.text
     finally:
         await c.close()
 
@@ -177,11 +177,11 @@ async def test_login_starts_a_new_session(url: str, holders: dict[str, Holder]) 
     c = Client(url)
     try:
         await c.get("/log-masuk")
-        before_token = c.last.csrf  # type: ignore[union-attr]
+        before_token = c.token
         before = {k.key: k.value for k in c.session.cookie_jar}["spkm_sesi_jpk"]
         await c.post("/log-masuk", {"ic": a.ic, "password": PASSWORD})
         after = {k.key: k.value for k in c.session.cookie_jar}["spkm_sesi_jpk"]
-        assert after != before and c.last.csrf != before_token  # type: ignore[union-attr]
+        assert after != before and c.token != before_token
         stale = await c.post("/log-keluar", {}, csrf=before_token)
         assert stale.status == 403  # the token of the pre-login session is worth nothing now
         fixated = Client(url)  # someone holding the pre-login cookie is not logged in
