@@ -33,6 +33,8 @@ GENESIS_KEY = b"S:genesis"
 
 AppFactory = Callable[[NodeService, NodeConfig], web.Application]
 MAX_REQUEST_LINE = 32 * 1024
+#: Largest p2p message. Raft batches and forwarded transactions are sized to fit it.
+P2P_MAX_FRAME = 8 << 20
 
 
 class StartupError(Exception):
@@ -108,15 +110,18 @@ class Node:
             for m in self.genesis.members
         }
         self.net = PeerNetwork(cfg.node_id, self.key, self.genesis.hash.hex(), members,
-                               cfg.p2p_host, cfg.p2p_port, self._on_message)
+                               cfg.p2p_host, cfg.p2p_port, self._on_message, max_frame=P2P_MAX_FRAME,
+                               queue_max_bytes=max(64 << 20, 4 * P2P_MAX_FRAME))
         try:
-            self.engine = Engine(cfg.node_id, self.genesis, self.key, self.store, self.net.send, self.metrics)
+            self.engine = Engine(cfg.node_id, self.genesis, self.key, self.store, self.net.send, self.metrics,
+                                 max_frame=P2P_MAX_FRAME)
         except StorageError as exc:
             self.store.close()
             raise StartupError(str(exc), corrupt=isinstance(exc, CorruptionError)) from None
         member = self.genesis.member(cfg.node_id)
         assert member is not None
-        self.service = NodeService(self.engine, self.genesis, member.name, cfg.public_base_url, self.metrics)
+        self.service = NodeService(self.engine, self.genesis, member.name, cfg.public_base_url, self.metrics,
+                                   max_frame=P2P_MAX_FRAME)
         self.service.peers_connected = self.net.connected_peers
         self._runner: web.AppRunner | None = None
         self._ticker: asyncio.Task[None] | None = None

@@ -28,7 +28,7 @@ import msgpack
 from certificate.block import Block, make_block
 from certificate.errors import ValidationError
 from certificate.keys import SigningKey
-from certificate.tx import Transaction
+from certificate.tx import MAX_TX_BYTES, Transaction
 from node.chain.rules import BlockContext, TxRejected, apply_tx, check_signatures, claimed_signers
 from node.chain.state import BlockRejected, ChainState, DecodedCache, Head
 from node.chain.view import Overlay
@@ -89,7 +89,7 @@ class Waiters:
 
 class Engine:
     def __init__(self, node_id: str, genesis: Genesis, key: SigningKey, store: Store,
-                 send: Callable[[str, bytes], None], metrics: Metrics) -> None:
+                 send: Callable[[str, bytes], None], metrics: Metrics, *, max_frame: int = 8 << 20) -> None:
         self.node_id = node_id
         self.genesis = genesis
         self.key = key
@@ -107,7 +107,7 @@ class Engine:
             pre_vote=True,
             check_quorum=True,
             max_inflight=256,
-            max_entries_per_msg=64,
+            max_entries_per_msg=entries_per_message(self.params.block_max_bytes, max_frame),
             applied=self.state.applied_index,
         )
         self.raft = RawNode(cfg, self.raftlog, rng=random.Random(os.urandom(16)))
@@ -486,6 +486,22 @@ class Engine:
             "pending_txs": len(self.pool),
             "inflight_blocks": len(self.inflight),
         }
+
+
+#: Room for what an entry adds to its block in an AppendEntries (raft fields, msgpack headers).
+ENTRY_OVERHEAD = 64 << 10
+
+
+def entries_per_message(block_max_bytes: int, max_frame: int) -> int:
+    """How many entries one AppendEntries may carry and still fit one p2p frame.
+
+    Raft limits a message by entry count only, and a lagging follower is sent a whole backlog
+    at once: 64 blocks of a few hundred kB each is far beyond a frame, and an oversize send
+    stops the leader's engine. A block is at most ``block_max_bytes`` of transactions, or one
+    transaction of up to ``MAX_TX_BYTES`` (the first is always taken), plus its header.
+    """
+    bound = max(block_max_bytes, MAX_TX_BYTES) + ENTRY_OVERHEAD
+    return max(1, min(64, (max_frame - ENTRY_OVERHEAD) // bound))
 
 
 def decode_tx(raw: bytes, cache: DecodedCache | None = None) -> Transaction:

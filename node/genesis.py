@@ -18,6 +18,8 @@ from certificate.hashing import sha256
 from certificate.keys import PublicKey
 
 _NODE_ID = re.compile(r"[a-z][a-z0-9-]{0,31}")
+#: Largest block_max_bytes: a block plus its raft envelope must fit one p2p frame (8 MiB).
+MAX_BLOCK_BYTES = 6 << 20
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,9 @@ def parse_genesis(doc: Any) -> Genesis:
     params = Params(**raw_params)
     if params.election_timeout_ms < 3 * params.heartbeat_ms:
         raise ValidationError("genesis.params", "election_timeout_ms must be at least 3 heartbeats")
+    if params.block_max_bytes > MAX_BLOCK_BYTES:
+        raise ValidationError("genesis.params", f"block_max_bytes must be at most {MAX_BLOCK_BYTES} "
+                                                f"(a block travels between nodes as one 8 MiB message)")
     try:
         digest = sha256(canonical.encode(doc))
     except ValidationError as exc:

@@ -49,8 +49,10 @@ class CertView:
 
 class NodeService:
     def __init__(self, engine: Engine, genesis: Genesis, node_name: str, public_base_url: str,
-                 metrics: Metrics) -> None:
+                 metrics: Metrics, *, max_frame: int = 8 << 20) -> None:
         self.engine = engine
+        # A forwarded chunk travels as one p2p message: keep it to half a frame.
+        self.forward_bytes = max_frame // 2
         self.genesis = genesis
         self.node_id = engine.node_id
         self.node_name = node_name
@@ -159,8 +161,16 @@ class NodeService:
                     await asyncio.sleep(0)
                 out.append(eng.admit(tx, raw))
             return out
-        for start in range(0, len(pending), FORWARD_CHUNK):
-            out += await self._forward(pending[start : start + FORWARD_CHUNK])
+        chunk: list[tuple[int, Transaction, bytes]] = []
+        size = 0
+        for item in pending:
+            if chunk and (len(chunk) >= FORWARD_CHUNK or size + len(item[2]) > self.forward_bytes):
+                out += await self._forward(chunk)
+                chunk, size = [], 0
+            chunk.append(item)
+            size += len(item[2])
+        if chunk:
+            out += await self._forward(chunk)
         return out
 
     async def _forward(self, pending: list[tuple[int, Transaction, bytes]]) -> list[TxResult]:

@@ -435,3 +435,38 @@ class IssuedCert:
     @property
     def cert_no(self) -> str:
         return self.record.cert_no
+
+
+# --- in-process nodes ------------------------------------------------------------------------------
+
+async def start_node(cfg_path: Path, with_http: bool = True) -> Any:
+    """A ``node.daemon.Node`` started on the running loop (HTTP too, with the real portal app)."""
+    from node.config import load_config
+    from node.daemon import Node
+
+    make_app = None
+    if with_http:
+        from portal.app import make_app
+    node = Node(load_config(cfg_path), make_app)
+    await node.start()
+    return node
+
+
+async def wait_async(condition: Callable[[], Any], timeout: float, what: str) -> Any:
+    import asyncio
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+async def inproc_leader(nodes: dict[str, Any], timeout: float = 10.0) -> Any:
+    from node.consensus import Role
+
+    return await wait_async(
+        lambda: next((n for n in nodes.values() if n.engine.role is Role.LEADER and n.engine.leader_ready()), None),
+        timeout, "an in-process leader")

@@ -115,6 +115,8 @@ CASES: dict[str, tuple[Callable[[ChainFiles], object], tuple[str, ...]]] = {
                                    ("members[1]",)),
     "genesis unknown parameter": (lambda ch: _edit_genesis(ch, lambda d: d["params"].update(speed=3)),
                                   ("speed",)),
+    "genesis block too big for a frame": (
+        lambda ch: _edit_genesis(ch, lambda d: d["params"].update(block_max_bytes=7 << 20)), ("block_max_bytes",)),
     "genesis duplicate issuer": (lambda ch: _edit_genesis(ch, lambda d: d["issuers"].append(d["issuers"][0])),
                                  ("issuers", "twice")),
     "genesis duplicate admin": (lambda ch: _edit_genesis(ch, lambda d: d["admins"]["keys"].append(
