@@ -42,7 +42,10 @@ class Demo:
     candidates: list[dict[str, str]]
 
     def holder(self, note: str) -> dict[str, str]:
-        return next(h for h in self.holders if h["note"].startswith(note) and (h["cert_no"] or note == "pending"))
+        """The first demo holder whose note is ``note`` ("" = an ordinary valid certificate) or starts with it."""
+        def fits(h: dict[str, str]) -> bool:
+            return (h["note"] == note) if note == "" else h["note"].startswith(note)
+        return next(h for h in self.holders if fits(h) and (h["cert_no"] or note == "pending"))
 
 
 def _base() -> int:

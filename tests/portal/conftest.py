@@ -1,9 +1,8 @@
-"""Fixtures: one seeded in-process node for the whole session, one with strict rate limits."""
+"""Fixtures: one seeded one-node chain for the whole session, and one with strict rate limits."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import pytest
 
@@ -51,8 +50,3 @@ async def client(url: str) -> AsyncIterator[Client]:
         yield c
     finally:
         await c.close()
-
-
-@pytest.fixture
-def tmp(tmp_path: Path) -> Path:
-    return tmp_path
