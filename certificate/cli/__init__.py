@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from certificate.errors import SignatureError, ValidationError
 
-SUBCOMMANDS = ("issue", "revoke", "render", "verify-pdf", "governance")
+SUBCOMMANDS = ("issue", "revoke", "correct", "render", "verify-pdf", "governance")
 
 
 class CliError(Exception):

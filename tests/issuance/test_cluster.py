@@ -161,6 +161,35 @@ def test_revoke(cluster: LocalCluster, tmp_path: Path) -> None:
     assert cluster.get(f"/api/v1/certificates/{other}")[1]["status"] == "valid"
 
 
+def test_correction_supersedes_and_points_to_the_new_certificate(cluster: LocalCluster, tmp_path: Path) -> None:
+    batch = write_batch(tmp_path / "c.csv", make_rows(2, seed=5, jpps_ref="JPPS/T/CORRECT"))
+    assert cluster.cli(*issue_args(cluster, batch)).returncode == 0
+    row = read_result(Path(f"{batch}.result.csv"))[0]
+    old = row["cert_no"]
+    base = ["--key", str(cluster.key("issuer")), "--node", cluster.url(3), "--node", cluster.url(1)]
+
+    out = cluster.cli("correct", "--cert-no", old, "--name", "NAMA YANG DIBETULKAN", *base)
+    assert out.returncode == 0, out.stderr
+    new = out.stdout.split(" -> ")[1].split(":")[0]
+    code = out.stdout.strip().splitlines()[-1].rsplit(" ", 1)[1]
+    _, before = cluster.get(f"/api/v1/certificates/{old}")
+    _, after = cluster.get(f"/api/v1/certificates/{new}")
+    assert before["status"] == "superseded" and before["superseded_by"] == new
+    assert after["status"] == "valid" and after["record"]["supersedes"] == old
+    assert after["record"]["holder_name"] == "NAMA YANG DIBETULKAN"
+    changed = ("cert_no", "holder_name", "supersedes", "issued_at")
+    assert {k: v for k, v in after["record"].items() if k not in changed} \
+        == {k: v for k, v in before["record"].items() if k not in changed}
+    digest = Transaction.decode(bytes.fromhex(after["proof"]["tx"])).activation_digest
+    assert digest is not None and check_activation_code(cluster.chain_id, new, code, digest)
+
+    height = cluster.height()
+    again = cluster.cli("correct", "--cert-no", old, "--name", "NAMA YANG DIBETULKAN", *base)
+    assert again.returncode == 0 and new in again.stdout and cluster.height() == height
+    nothing = cluster.cli("correct", "--cert-no", row["cert_no"], *base)
+    assert nothing.returncode == 2 and "say what to correct" in nothing.stderr
+
+
 def test_governance_add_issue_remove(cluster: LocalCluster, tmp_path: Path) -> None:
     officer = tmp_path / "officer.key"
     write_key_file(officer, SigningKey.generate())
