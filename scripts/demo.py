@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from certificate.activation import activation_digest, make_activation_code
 from certificate.certno import derive_cert_no
 from certificate.keys import read_key_file
 from certificate.noss import level_from_tahap, parse_noss
@@ -118,21 +119,25 @@ def issue_demo(cluster_dir: Path, nodes: list[str], n: int = 24) -> int:
             noss_code=r["noss_code"], programme_ms=r["programme_ms"], programme_en=r["programme_en"],
             method=r["method"], centre_code=r["centre_code"], centre_name=r["centre_name"],
             jpps_ref=jpps_ref, jpps_date=jpps_date.isoformat(), issued_at=now))
-    submit(nodes, [issue_tx(rec, key, chain_id) for rec in records])
+    codes = {rec.cert_no: make_activation_code(key, rec.cert_no) for rec in records}
+    submit(nodes, [issue_tx(rec, key, chain_id, activation=activation_digest(chain_id, rec.cert_no, codes[rec.cert_no]))
+                   for rec in records])
     # One revocation and one correction, so every verdict can be seen on the portal.
     submit(nodes, [revoke_tx(records[1].cert_no, "Dibatalkan atas permintaan JPPS (demo)", now, key, chain_id)])
     old = records[2]
     new_no = derive_cert_no(old.kind, old.level, 2026, b"fix|" + old.cert_no.encode())
     fixed = CertificateRecord.create(**{**old.to_dict(), "holder_name": old.holder_name + " (PEMBETULAN)",
                                         "cert_no": new_no, "supersedes": old.cert_no})
-    submit(nodes, [issue_tx(fixed, key, chain_id)])
+    codes[fixed.cert_no] = make_activation_code(key, fixed.cert_no)
+    submit(nodes, [issue_tx(fixed, key, chain_id,
+                            activation=activation_digest(chain_id, fixed.cert_no, codes[fixed.cert_no]))])
     with (cluster_dir / "demo-holders.csv").open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["name", "ic", "cert_no", "note"])
+        w.writerow(["name", "ic", "cert_no", "activation_code", "note"])
         for i, rec in enumerate(records):
             note = {1: "revoked", 2: "superseded"}.get(i, "")
-            w.writerow([rec.holder_name, rec.holder_ic, rec.cert_no, note])
-        w.writerow([fixed.holder_name, fixed.holder_ic, fixed.cert_no, "correction"])
+            w.writerow([rec.holder_name, rec.holder_ic, rec.cert_no, codes[rec.cert_no], note])
+        w.writerow([fixed.holder_name, fixed.holder_ic, fixed.cert_no, codes[fixed.cert_no], "correction"])
         for r in rows[n - 4:]:
-            w.writerow([r["name"], r["ic"], "", "pending (approved, not generated)"])
+            w.writerow([r["name"], r["ic"], "", "", "pending (approved, not generated)"])
     return len(records) + 1
