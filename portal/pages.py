@@ -82,11 +82,19 @@ def lang_of(request: web.Request) -> Lang:
 
 
 def long_date(value: str | date | None, lang: Lang) -> str:
-    """``2026-11-12`` -> ``12 November 2026`` / ``12 Disember 2026``: no dd/mm versus mm/dd doubt."""
+    """``2026-11-12`` -> ``12 November 2026`` / ``12 Disember 2026``: no dd/mm versus mm/dd doubt.
+
+    A stored UTC time (``...T...Z``, e.g. ``issued_at``) is shown as its date in Malaysia.
+    """
     if value is None or value == "":
         return t("common.none", lang)
     try:
-        d = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+        if isinstance(value, date):
+            d = value
+        elif "T" in value:
+            d = datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(MYT).date()
+        else:
+            d = date.fromisoformat(value[:10])
     except ValueError:
         return str(value)
     return f"{d.day} {t(f'month.{d.month}', lang)} {d.year}"

@@ -81,3 +81,11 @@ def test_every_key_named_in_code_exists(path: Path) -> None:
 
 def test_languages() -> None:
     assert LANGS == ("ms", "en")
+
+
+def test_dates_are_written_out_and_times_shown_in_malaysia() -> None:
+    from portal.pages import long_date
+
+    assert long_date("2026-12-02", "ms") == "2 Disember 2026" and long_date("2026-12-02", "en") == "2 December 2026"
+    assert long_date("2026-11-27T17:30:00Z", "ms") == "28 November 2026"  # 01:30 the next day in MYT
+    assert long_date(None, "en") == "—" and long_date("not a date", "ms") == "not a date"
