@@ -196,6 +196,11 @@ class Node:
             await self._runner.cleanup()
             self._runner = None
         self.engine.stop()
+        applying = self.engine._apply_task
+        if applying is not None:
+            # let the cancelled apply task finish before the store it writes to is closed
+            with contextlib.suppress(asyncio.CancelledError):
+                await applying
         await self.net.stop()
         self.store.close()
         log.info("node stopped")

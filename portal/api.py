@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -21,6 +22,7 @@ from portal.errors import ApiError
 from portal.ratelimit import RateLimiter, client_address
 
 MAX_BATCH = 5000
+_HEIGHT = re.compile(r"[0-9]{1,18}")
 SERVICE = web.AppKey("service", NodeService)
 LOOKUP_LIMIT = web.AppKey("lookup_limit", RateLimiter)
 TRUST_XFF = web.AppKey("trust_xff", bool)
@@ -207,7 +209,7 @@ def _block_json(svc: NodeService, height: int) -> dict[str, Any]:
 
 async def block_at(request: web.Request) -> web.Response:
     raw = request.match_info["height"]
-    if not raw.isdigit() or len(raw) > 18:
+    if not _HEIGHT.fullmatch(raw):  # not str.isdigit: "²" and "١" are digits to it
         raise ApiError(400, "block.height", "height must be a non-negative integer")
     return web.json_response(_block_json(_service(request), int(raw)))
 

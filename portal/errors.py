@@ -28,12 +28,23 @@ class ApiError(Exception):
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+#: Paths outside /api/ that machines call, so they answer errors in JSON too.
+JSON_PATHS = frozenset({"/metrics", "/healthz"})
+
+
+def _count(request: web.Request) -> None:
+    from portal.api import SERVICE  # portal.api imports this module
+
+    svc = request.app.get(SERVICE)
+    if svc is not None:
+        svc.metrics.inc("http_requests_total")
 
 
 @web.middleware
 async def api_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Every failure under /api, /metrics and /healthz becomes a JSON error with a 4xx/5xx."""
-    if not request.path.startswith("/api/"):
+    _count(request)
+    if not (request.path.startswith("/api/") or request.path in JSON_PATHS):
         return await handler(request)
     try:
         return await handler(request)
