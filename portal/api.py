@@ -299,6 +299,12 @@ async def metrics(request: web.Request) -> web.Response:
                         charset="utf-8", headers={"X-Content-Type-Options": "nosniff"})
 
 
+async def openapi_json(request: web.Request) -> web.Response:
+    from portal.openapi import document
+
+    return web.json_response(document(_service(request).public_base_url))
+
+
 async def healthz(request: web.Request) -> web.Response:
     ok = _service(request).healthy()
     return web.json_response({"healthy": ok}, status=200 if ok else 503)
@@ -316,5 +322,6 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/api/v1/jpps/{ref}", meeting)
     app.router.add_get("/api/v1/blocks/head", block_head)
     app.router.add_get("/api/v1/blocks/{height}", block_at)
+    app.router.add_get("/api/v1/openapi.json", openapi_json)
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/healthz", healthz)
