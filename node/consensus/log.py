@@ -88,9 +88,6 @@ class RaftLog:
             return []
         return limit_size(self.entries(lo, hi), max_size)
 
-    def has_committed_entries(self) -> bool:
-        return self.committed > self.applied
-
     # ---- writing -------------------------------------------------------------------------
 
     def append(self, entries: list[Entry] | tuple[Entry, ...]) -> None:

@@ -93,12 +93,20 @@ class RawNode:
         return HardState(r.term, r.vote, r.log.committed)
 
     def has_ready(self) -> bool:
+        # Called after every input by a busy node: compare fields rather than build states.
         r = self.raft
-        if r.msgs or r.read_states or r.log.unstable or r.log.has_committed_entries():
+        log = r.log
+        if r.msgs or r.read_states or log.unstable or log.committed > log.applied:
             return True
-        if self._hard_state() != self._prev_hard:
-            return True
-        return self._soft_state() != self._prev_soft
+        hs, ss = self._prev_hard, self._prev_soft
+        return (
+            r.term != hs.term
+            or r.vote != hs.vote
+            or log.committed != hs.commit
+            or r.role is not ss.role
+            or r.lead != ss.leader_id
+            or r.term != ss.term
+        )
 
     def ready(self) -> Ready:
         if self._outstanding:

@@ -19,6 +19,7 @@ from node.consensus import (
     EntryType,
     MemoryStorage,
     Message,
+    MessageType,
     NotLeader,
     RawNode,
     ReadState,
@@ -39,6 +40,8 @@ class SimNode:
     tick_every: int = 5  # clock units per tick: nodes' clocks drift apart
     next_tick: int = 0
     restarts: int = 0
+    log_version: int = 0  # bumped whenever the durable log changes
+    checked: tuple[int, int, int] = (-1, -1, -1)  # what the checker last verified
 
     @property
     def up(self) -> bool:
@@ -69,6 +72,7 @@ class Cluster:
         self.base_config = replace(base, node_id=self.ids[0], peers=self.ids)
         self.net = Network(random.Random(self.rng.random()), faults)
         self.checker = Checker()
+        self.checker.quorum = len(self.ids) // 2 + 1
         self.check = check
         self.time = 0
         self.crash_mid_ready = 0.0  # probability of crashing between persist and send
@@ -86,8 +90,11 @@ class Cluster:
                 sn.tick_every = self.rng.randint(4, 6)
             sn.next_tick = self.rng.randint(1, sn.tick_every)
             self.nodes[nid] = sn
+            self.checker.on_hard_state(sn, storage.initial_state())
             self._start(sn, durable_sm=True)
         self._proposal_no = 0
+        self._all = list(self.nodes.values())
+        self.current_leader: str | None = None  # leader() as of the end of the last step
 
     # ---- node lifecycle ------------------------------------------------------------------
 
@@ -192,11 +199,17 @@ class Cluster:
                 m = m2
             node.step(m)
             on_role(sn, node.raft.role, node.raft.term)
+        best = (-1, "")
         for sn in self.nodes.values():
-            if sn.node is not None:
+            node = sn.node
+            if node is not None:
                 self.handle_ready(sn)
+                if node.raft.role is Role.LEADER and node.raft.term > best[0]:
+                    best = (node.raft.term, sn.id)
+        self.current_leader = best[1] or None
         if self.check:
             self.checker.end_of_step(self.live())
+            self.checker.check_unbeatable(self._all)
 
     def handle_ready(self, sn: SimNode) -> None:
         node = sn.raw
@@ -208,10 +221,13 @@ class Cluster:
                 checker.on_persist(sn, rd.entries)
             if rd.hard_state is not None:
                 sn.storage.set_hard_state(rd.hard_state)
+                checker.on_hard_state(sn, rd.hard_state)
             if self.crash_mid_ready and self.rng.random() < self.crash_mid_ready:
                 self.crash(sn.id)  # persisted, but nothing sent or applied
                 return
             for m in rd.messages:
+                if m.type is MessageType.VOTE_RESP and not m.reject:
+                    checker.on_vote_granted(sn, m.term, m.to)
                 self.net.send(m, self.time)
             for e in rd.committed_entries:
                 checker.on_apply(sn, e)

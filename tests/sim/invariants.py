@@ -6,6 +6,17 @@ cheap enough to run after every simulation step.
 
 The durable log (what the node handed over in a Ready and the simulator stored) is the log
 that is checked; at the end of each step it must equal the node's in-memory log.
+
+Besides the five properties, three invariants from the safety proof are checked, because
+they fail at the moment a rule is broken rather than only when a rare interleaving later
+turns the broken rule into divergent state machines:
+
+* vote quorum: a leader of term t was sent vote grants of term t by a quorum;
+* one vote per term: no node grants two candidates in one term, a grant leaves the node
+  only once it is durable (its stored term is past t, or it stored the vote), a durable vote
+  never changes within a term, and terms and commit indexes never go backwards;
+* committed entries are unbeatable: any node whose log lacks a committed entry can never win
+  an election, because a quorum of nodes has a strictly more up-to-date log than it.
 """
 
 from __future__ import annotations
@@ -13,7 +24,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from typing import TYPE_CHECKING
 
-from node.consensus import Entry, ReadState, Role
+from node.consensus import Entry, HardState, ReadState, Role
 
 if TYPE_CHECKING:
     from .cluster import SimNode
@@ -38,6 +49,10 @@ class Checker:
         self.reads: dict[bytes, tuple[str, int]] = {}  # ctx -> (node, commit at request)
         self.reads_answered = 0
         self.time = 0
+        self.quorum = 0  # set by the cluster
+        self.grants: dict[int, dict[str, str]] = {}  # term -> voter -> candidate granted
+        self.hard_states: dict[str, HardState] = {}
+        self._unbeatable_state: tuple[int, ...] = ()
 
     def fail(self, what: str) -> None:
         raise SafetyViolation(f"t={self.time}: {what}")
@@ -56,6 +71,7 @@ class Checker:
         if first > len(ph):
             self.fail(f"{sn.id} persisted entry {first} leaving a gap after {len(ph) - 1}")
         del ph[first:]
+        sn.log_version += 1
         h = ph[first - 1]
         log_match = self.log_match
         for e in entries:
@@ -69,13 +85,39 @@ class Checker:
                     "different history than another node had"
                 )
 
+    def on_hard_state(self, sn: SimNode, hs: HardState) -> None:
+        prev = self.hard_states.get(sn.id, HardState())
+        if hs.term < prev.term or hs.commit < prev.commit:
+            self.fail(f"{sn.id} persisted {hs} after {prev}: term or commit went back")
+        if hs.term == prev.term and prev.vote is not None and hs.vote != prev.vote:
+            self.fail(f"{sn.id} voted twice in term {hs.term}: {prev.vote} then {hs.vote}")
+        self.hard_states[sn.id] = hs
+
+    def on_vote_granted(self, sn: SimNode, term: int, candidate: str) -> None:
+        hs = self.hard_states[sn.id]
+        if hs.term < term or (hs.term == term and hs.vote != candidate):
+            self.fail(f"{sn.id} sent a vote for {candidate} in term {term} but persisted {hs}")
+        granted = self.grants.setdefault(term, {}).setdefault(sn.id, candidate)
+        if granted != candidate:
+            self.fail(f"{sn.id} granted both {granted} and {candidate} in term {term}")
+
     def on_role(self, sn: SimNode, role: Role, term: int) -> None:
         """Election Safety, checked after every single input so a leader that steps down again
         within one step is still seen."""
-        if role is Role.LEADER:
-            other = self.leaders.setdefault(term, sn.id)
-            if other != sn.id:
-                self.fail(f"Election Safety: {other} and {sn.id} both leader in term {term}")
+        if role is not Role.LEADER:
+            return
+        other = self.leaders.get(term)
+        if other is None:
+            self.leaders[term] = sn.id
+            voters = {n for n, c in self.grants.get(term, {}).items() if c == sn.id}
+            voters.add(sn.id)
+            if len(voters) < self.quorum:
+                self.fail(
+                    f"vote quorum: {sn.id} leads term {term} with votes of only "
+                    f"{sorted(voters)}"
+                )
+        elif other != sn.id:
+            self.fail(f"Election Safety: {other} and {sn.id} both leader in term {term}")
 
     def on_apply(self, sn: SimNode, e: Entry) -> None:
         """State Machine Safety: no two nodes apply different entries at one index; each node
@@ -109,13 +151,36 @@ class Checker:
             )
         self.reads_answered += 1
 
+    def check_unbeatable(self, nodes: list[SimNode]) -> None:
+        """Every node lacking a committed entry faces a quorum of more up-to-date logs."""
+        c = self.commit_index
+        state = (c, *(sn.log_version for sn in nodes))
+        if state == self._unbeatable_state:
+            return
+        self._unbeatable_state = state
+        cph = self.committed_ph[c]
+        tips = [(sn.storage.term(len(sn.ph) - 1), len(sn.ph) - 1) for sn in nodes]
+        for sn, tip in zip(nodes, tips, strict=True):
+            if len(sn.ph) > c and sn.ph[c] == cph:
+                continue
+            better = sum(1 for t in tips if t > tip)
+            if better < self.quorum:
+                self.fail(
+                    f"committed entry {c} is not safe: {sn.id} (last term/index {tip}) lacks "
+                    f"it yet only {better} logs are more up to date; it could still win"
+                )
+
     def end_of_step(self, live: list[SimNode]) -> None:
         for sn in live:
             r = sn.node.raft  # type: ignore[union-attr]
             last = len(sn.ph) - 1
             if r.log.unstable or r.log.last_index() != last:
                 self.fail(f"{sn.id}: in-memory log differs from the persisted log after advance")
-            self._check_commit(sn, r.log.committed)
+            # Re-check only what changed: the node's commit index or its log.
+            state = (r.log.committed, sn.log_version, len(self.committed_ph))
+            if state != sn.checked:
+                self._check_commit(sn, r.log.committed)
+                sn.checked = (r.log.committed, sn.log_version, len(self.committed_ph))
             if r.role is Role.LEADER:
                 self.on_role(sn, r.role, r.term)
                 self._check_leader(sn, r.term, last)

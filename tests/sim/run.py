@@ -51,12 +51,12 @@ def random_config(rng: random.Random, n: int) -> Config:
     return Config(
         node_id=ids[0],
         peers=ids,
-        election_tick=rng.randint(6, 12),
+        election_tick=rng.randint(3, 12),
         heartbeat_tick=rng.choice((1, 1, 2)),
         pre_vote=rng.random() < 0.85,
         check_quorum=rng.random() < 0.85,
         max_inflight=rng.choice((1, 2, 4, 256)),
-        max_entries_per_msg=rng.choice((1, 3, 64)),
+        max_entries_per_msg=rng.choice((1, 1, 2, 64)),
     )
 
 
@@ -93,8 +93,7 @@ def _run(
     last_leader: str | None = None
     for _ in range(steps):
         inj.step()
-        r = plan.random()
-        if r < p_propose:
+        if plan.random() < p_propose:
             c.propose(plan.choice(ids))
         if plan.random() < p_read:
             c.read(plan.choice(ids), c.next_data())
@@ -107,8 +106,8 @@ def _run(
             if sn.up:
                 sn.raw.campaign()
         c.step()
-        if log is not None and c.leader() != last_leader:
-            last_leader = c.leader()
+        if log is not None and c.current_leader != last_leader:
+            last_leader = c.current_leader
             log(c.describe())
     inj.heal_all()
     _converge(c, log)
