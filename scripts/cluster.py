@@ -86,6 +86,14 @@ def pid_of(d: Path, node: str) -> int | None:
             return None
     except OSError:
         pass
+    # a stale pid file may name a pid the system has since given to another program: never
+    # signal a process that is not this node (its command line names this node's config)
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return pid  # no /proc (not Linux): trust the pid file
+    if str(d / node / "node.toml").encode() not in cmdline:
+        return None
     return pid
 
 
