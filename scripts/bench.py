@@ -1,202 +1,53 @@
 #!/usr/bin/env python3
 """Benchmarks. Each sub-benchmark prints a table and writes JSON under bench/results/.
 
-    python scripts/bench.py commit [--certs N] [--clients C] [--batch B]
-    python scripts/bench.py limits
-    python scripts/bench.py all
+    python scripts/bench.py all                 # everything; writes bench/BASELINE.md
+    python scripts/bench.py commit peer ...     # any of: limits commit peer pdf verify storage sync
+    python scripts/bench.py all --quick         # tiny sizes (smoke runs)
+    python scripts/bench.py commit verify --profile   # py-spy the nodes during the load
 
-Figures are reported beside a baseline measured in the same run (machines here are shared and
-noisy): medians of repeated runs, and ratios rather than absolute numbers where a baseline
-exists. Nothing here is asserted in tests.
+  limits   Ed25519 verifications/s/core, per-transaction decode+verify, LevelDB synced batches/s,
+           and the cluster's theoretical ceiling (cores x verifications/s / 4 nodes)
+  commit   certificates committed/s on the 4-node cluster: idle latency, 1,000 single-tx
+           requests in flight, batches (bench_commit.py)
+  peer     the same transactions and client against PySyncObj, raw and doing equal work,
+           pipelined and one at a time (bench_peer.py)
+  pdf      PDFs rendered per second on one core, Malay and English
+  verify   holders API, /semak and a hello-world baseline on a node holding --certs
+           certificates (built once, cached in bench/cache/) (bench_verify.py)
+  storage  bytes on disk per certificate of that node
+  sync     a wiped follower re-syncing --sync-certs certificates (bench_sync.py)
+
+Machines here are shared and noisy: every comparison has its baseline measured in the same
+run, figures are medians where runs repeat, and the load average is saved with each result.
+Nothing here is asserted in tests (tests/test_bench_smoke.py only checks the JSON appears).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import base64
-import json
 import os
-import platform
+import shlex
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-RESULTS = ROOT / "bench" / "results"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scripts.bench_common import PRINTED, ROOT, Dirs, Target, log, machine, save, table
+
+ORDER = ("limits", "commit", "peer", "pdf", "verify", "storage", "sync")
+PDF_RATE = Target(100.0, ">= 100 PDFs/s/core")
+NOTES_MARK = "<!-- Everything below this line is kept when bench.py rewrites the figures above. -->"
 
 
-def machine() -> dict[str, Any]:
-    mem = 0
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                mem = int(line.split()[1]) // 1024
-    except OSError:
-        pass
-    return {"cores": os.cpu_count(), "memory_mib": mem, "python": platform.python_version(),
-            "platform": platform.platform()}
-
-
-def save(name: str, data: dict[str, Any]) -> None:
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    data = {"benchmark": name, "when": datetime.now(UTC).isoformat(timespec="seconds"),
-            "machine": machine(), **data}
-    (RESULTS / f"{name}.json").write_text(json.dumps(data, indent=2) + "\n")
-
-
-def table(title: str, rows: list[tuple[str, str]]) -> None:
-    width = max(len(k) for k, _ in rows)
-    print(f"\n== {title}")
-    for k, v in rows:
-        print(f"  {k:<{width}}  {v}")
-
-
-def pct(values: list[float], p: float) -> float:
-    s = sorted(values)
-    return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))]
-
-
-# --- signed transactions for load ---------------------------------------------------------------
-def make_issue_txs(key_file: Path, chain_id: str, n: int, tag: str) -> list[bytes]:
-    from certificate.certno import derive_cert_no
-    from certificate.keys import read_key_file
-    from certificate.record import CertificateRecord
-    from certificate.tx import issue_tx
-    from scripts.demo import demo_rows
-
-    key = read_key_file(key_file)
-    rows = demo_rows(min(n, 500))
-    out = []
-    for i in range(n):
-        r = rows[i % len(rows)]
-        ic = f"{900101 + (i % 28):06d}{14:02d}{i % 10000:04d}"
-        rec = CertificateRecord.create(
-            cert_no=derive_cert_no(r["kind"], r["level"], 2026, f"{tag}|{i}".encode()),
-            kind=r["kind"], level=r["level"], holder_name=r["name"], holder_ic=ic,
-            noss_code=r["noss_code"], programme_ms=r["programme_ms"], programme_en=r["programme_en"],
-            method=r["method"], centre_code=r["centre_code"], centre_name=r["centre_name"],
-            jpps_ref="BENCH/2026", jpps_date="2026-11-02", issued_at="2026-11-20T08:00:00Z")
-        out.append(issue_tx(rec, key, chain_id).encode())
-    return out
-
-
-class Cluster:
-    """A throw-away local cluster started with scripts/cluster.py."""
-
-    def __init__(self, base_port: int) -> None:
-        self.dir = Path(tempfile.mkdtemp(prefix="bench-cluster-"))
-        self.base = base_port
-        self.urls = [f"http://127.0.0.1:{base_port + i}" for i in range(1, 5)]
-
-    def cli(self, *args: str) -> None:
-        subprocess.run([sys.executable, str(ROOT / "scripts" / "cluster.py"), *args, "--dir", str(self.dir),
-                        "--base-port", str(self.base)], check=True, stdout=subprocess.DEVNULL)
-
-    def __enter__(self) -> Cluster:
-        self.cli("up")
-        self.chain_id = json.loads((self.dir / "genesis.json").read_text())["chain_id"]
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.cli("down")
-        subprocess.run(["rm", "-rf", str(self.dir)], check=False)
-
-
-async def _post(session: Any, url: str, body: dict[str, Any]) -> Any:
-    async with session.post(url, json=body) as r:
-        return r.status, await r.json()
-
-
-async def run_commit(urls: list[str], txs: list[bytes], clients: int, batch: int) -> dict[str, Any]:
-    import aiohttp
-
-    chunks = [txs[i : i + batch] for i in range(0, len(txs), batch)]
-    queue: asyncio.Queue[list[bytes]] = asyncio.Queue()
-    for c in chunks:
-        queue.put_nowait(c)
-    latencies: list[float] = []
-    committed = 0
-
-    async def client(n: int, session: aiohttp.ClientSession) -> None:
-        nonlocal committed
-        url = urls[n % len(urls)] + "/api/v1/txs"
-        while not queue.empty():
-            chunk = queue.get_nowait()
-            t0 = time.perf_counter()
-            _status, body = await _post(session, url, {"txs": [base64.b64encode(t).decode() for t in chunk]})
-            latencies.append(time.perf_counter() - t0)
-            committed += sum(1 for r in body.get("results", []) if r["status"] in (200, 201))
-
-    conn = aiohttp.TCPConnector(limit=0)
-    async with aiohttp.ClientSession(connector=conn, timeout=aiohttp.ClientTimeout(total=600)) as session:
-        t0 = time.perf_counter()
-        await asyncio.gather(*(client(i, session) for i in range(clients)))
-        elapsed = time.perf_counter() - t0
-    return {"committed": committed, "seconds": elapsed, "per_second": committed / elapsed,
-            "batch_latency_p50": pct(latencies, 50), "batch_latency_p99": pct(latencies, 99)}
-
-
-async def run_inflight(urls: list[str], txs: list[bytes], inflight: int) -> dict[str, Any]:
-    """Single transactions, ``inflight`` outstanding at once (1 = sequential latency)."""
-    import aiohttp
-
-    it = iter(enumerate(txs))
-    lat: list[float] = []
-
-    async def worker(session: aiohttp.ClientSession) -> None:
-        for i, raw in it:
-            t0 = time.perf_counter()
-            status, _ = await _post(session, urls[i % len(urls)] + "/api/v1/tx",
-                                    {"tx": base64.b64encode(raw).decode()})
-            if status == 201:
-                lat.append(time.perf_counter() - t0)
-
-    conn = aiohttp.TCPConnector(limit=0)
-    async with aiohttp.ClientSession(connector=conn, timeout=aiohttp.ClientTimeout(total=600)) as session:
-        t0 = time.perf_counter()
-        await asyncio.gather(*(worker(session) for _ in range(inflight)))
-        elapsed = time.perf_counter() - t0
-    return {"committed": len(lat), "seconds": elapsed, "per_second": len(lat) / elapsed,
-            "latency_p50_ms": 1000 * pct(lat, 50), "latency_p99_ms": 1000 * pct(lat, 99)}
-
-
-def bench_commit(args: argparse.Namespace) -> dict[str, Any]:
-    with Cluster(args.base_port) as c:
-        key = c.dir / "keys" / "issuer.key"
-        print(f"signing {args.certs + 2 * args.sequential} transactions...", file=sys.stderr)
-        load = make_issue_txs(key, c.chain_id, args.certs, "load")
-        seq = make_issue_txs(key, c.chain_id, args.sequential, "seq")
-        pipe = make_issue_txs(key, c.chain_id, args.sequential * 5, "pipe")
-        time.sleep(1.0)
-        idle = asyncio.run(run_inflight(c.urls[:1], seq, 1))
-        batch = asyncio.run(run_commit(c.urls, load, args.clients, args.batch))
-        piped = asyncio.run(run_inflight(c.urls, pipe, args.inflight))
-    result = {"batched": batch, "sequential": idle, "pipelined": piped,
-              "params": {"certs": args.certs, "clients": args.clients, "batch": args.batch,
-                         "inflight": args.inflight}}
-    table("commit: 4-node local cluster, every node verifying every signature", [
-        ("batched throughput", f"{batch['per_second']:.0f} certs/s ({batch['committed']} in "
-                               f"{batch['seconds']:.1f}s, {args.clients} clients x {args.batch}/request)"),
-        ("batch request p50 / p99", f"{batch['batch_latency_p50'] * 1000:.0f} / "
-                                    f"{batch['batch_latency_p99'] * 1000:.0f} ms"),
-        (f"single txs, {args.inflight} in flight",
-         f"{piped['per_second']:.0f} certs/s, p50 {piped['latency_p50_ms']:.1f} ms, "
-         f"p99 {piped['latency_p99_ms']:.1f} ms"),
-        ("idle single-cert commit p50 / p99", f"{idle['latency_p50_ms']:.1f} / {idle['latency_p99_ms']:.1f} ms"),
-    ])
-    save("commit", result)
-    return result
-
-
-def _rate(fn: Callable[[], object], seconds: float = 1.0) -> float:
+def _rate(fn: Callable[[], object], seconds: float) -> float:
     n, t0 = 0, time.perf_counter()
     while time.perf_counter() - t0 < seconds:
         fn()
@@ -204,15 +55,22 @@ def _rate(fn: Callable[[], object], seconds: float = 1.0) -> float:
     return n / (time.perf_counter() - t0)
 
 
-def bench_limits(args: argparse.Namespace) -> dict[str, Any]:
+def bench_limits(args: argparse.Namespace, ctx: dict[str, Any]) -> dict[str, Any]:
     import plyvel
 
     from certificate.keys import SigningKey
+    from certificate.tx import Transaction
+    from scripts.bench_chain import TxFactory
 
+    window = 0.2 if args.quick else 0.5
     key = SigningKey.generate()
     msg = os.urandom(400)
     sig = key.sign("tx", "bench", msg)
-    verify = statistics.median(_rate(lambda: key.public.verify("tx", "bench", msg, sig), 0.5) for _ in range(3))
+    verify = statistics.median(_rate(lambda: key.public.verify("tx", "bench", msg, sig), window) for _ in range(5))
+    raws = TxFactory(key, "spkm-limits", "limits").raws(300)
+    it = iter(raws * 1000)
+    per_tx = statistics.median(_rate(lambda: Transaction.decode(next(it)).verified_signers("spkm-limits"), window)
+                               for _ in range(5))
     with tempfile.TemporaryDirectory() as d:
         db = plyvel.DB(d, create_if_missing=True)
         i = 0
@@ -224,39 +82,154 @@ def bench_limits(args: argparse.Namespace) -> dict[str, Any]:
             wb.write()
             i += 1
 
-        synced = statistics.median(_rate(write, 0.5) for _ in range(3))
+        synced = statistics.median(_rate(write, window) for _ in range(5))
         db.close()
     cores = os.cpu_count() or 1
     ceiling = verify * cores / 4
-    result = {"ed25519_verify_per_s_per_core": verify, "leveldb_synced_batches_per_s": synced,
-              "cluster_ceiling_certs_per_s": ceiling}
-    table("limits: building blocks on this machine", [
-        ("Ed25519 verifications / s / core", f"{verify:.0f}"),
-        ("LevelDB synced batch writes / s", f"{synced:.0f}"),
-        ("ceiling (cores x verify / 4 nodes)", f"{ceiling:.0f} certs/s"),
+    result = {"ed25519_verify_per_s_per_core": verify, "tx_decode_verify_per_s_per_core": per_tx,
+              "leveldb_synced_batches_per_s": synced, "cores": cores, "cluster_ceiling_certs_per_s": ceiling,
+              "decode_ceiling_certs_per_s": per_tx * cores / 4}
+    table("limits: building blocks on this machine (medians of 5)", [
+        ("Ed25519 verifications / s / core", f"{verify:,.0f}"),
+        ("issue tx decode + verify / s / core", f"{per_tx:,.0f}  (Transaction.decode + signature: what a node "
+                                                f"does per tx)"),
+        ("LevelDB synced batch writes / s", f"{synced:,.0f}  (one per Raft Ready; a block carries up to 250 txs)"),
+        (f"ceiling: {cores} cores x verify / 4 nodes", f"{ceiling:,.0f} certs/s"),
+        (f"with decoding: {cores} cores x decode+verify / 4", f"{per_tx * cores / 4:,.0f} certs/s"),
     ])
-    save("limits", result)
-    return result
+    ctx["limits"] = result
+    return save("limits", result)
 
 
-def main() -> int:
+def bench_pdf(args: argparse.Namespace, ctx: dict[str, Any]) -> dict[str, Any]:
+    from certificate.block import make_block
+    from certificate.keys import SigningKey
+    from certificate.pdf import render_certificate
+    from certificate.proof import CertificateProof
+    from certificate.tx import Transaction
+    from scripts.bench_chain import TxFactory
+
+    chain = "spkm-pdf"
+    raws = TxFactory(SigningKey.generate(), chain, "pdf").raws(8)
+    block = make_block(height=1, prev_hash=bytes(32), time_ms=1_795_000_000_000, txs=raws, proposer="jpk",
+                       key=SigningKey.generate(), chain_id=chain)
+    proof = CertificateProof.from_block(block, 3, chain)
+    record = Transaction.decode(raws[3]).record
+    result: dict[str, Any] = {"runs": args.pdf_runs, "pdfs_per_run": args.pdf_count, "targets": []}
+    rows: list[Any] = []
+    for lang in ("ms", "en"):
+        size = len(render_certificate(record, proof, lang=lang, base_url="https://sijil.jpk.gov.my"))
+        rates = []
+        for _ in range(args.pdf_runs):
+            t0 = time.perf_counter()
+            for _ in range(args.pdf_count):
+                render_certificate(record, proof, lang=lang, base_url="https://sijil.jpk.gov.my")
+            rates.append(args.pdf_count / (time.perf_counter() - t0))
+        rate = statistics.median(rates)
+        result[lang] = {"per_second_per_core": rate, "runs": rates, "bytes": size}
+        rows.append((f"{'Malay' if lang == 'ms' else 'English'} ({size / 1024:.0f} kB)",
+                     f"{rate:.1f} PDFs/s/core (median of {args.pdf_runs} x {args.pdf_count})", PDF_RATE.verdict(rate)))
+        result["targets"].append(PDF_RATE.record(f"PDF rendering ({lang}) per core", rate, "/s"))
+    table("pdf: certificate.pdf.render_certificate on one core", rows)
+    return save("pdf", result)
+
+
+def run(names: list[str], args: argparse.Namespace) -> dict[str, Any]:
+    from scripts.bench_commit import bench_commit
+    from scripts.bench_peer import bench_peer
+    from scripts.bench_sync import bench_sync
+    from scripts.bench_verify import bench_storage, bench_verify
+
+    benches = {"limits": bench_limits, "commit": bench_commit, "peer": bench_peer, "pdf": bench_pdf,
+               "verify": bench_verify, "storage": bench_storage, "sync": bench_sync}
+    ctx: dict[str, Any] = {}
+    results: dict[str, Any] = {}
+    for name in ORDER:
+        if name in names:
+            t0 = time.perf_counter()
+            log(f"{name}: starting (load average {os.getloadavg()[0]:.1f})")
+            results[name] = benches[name](args, ctx)
+            log(f"{name}: done in {time.perf_counter() - t0:.0f} s")
+    return results
+
+
+def summary(results: dict[str, Any]) -> list[dict[str, Any]]:
+    targets = [t for name in ORDER for t in results.get(name, {}).get("targets", [])]
+    if targets:
+        table("targets", [(t["name"], f"{t['value']:.3g} {t['unit']}".strip(),
+                           f"[{'met' if t['met'] else 'NOT met'}: {t['goal']}]") for t in targets])
+    return targets
+
+
+def write_baseline(path: Path, started: float, load: tuple[float, float]) -> None:
+    m = machine()
+    try:
+        head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True).stdout.strip()
+    except OSError:
+        head, dirty = "?", ""
+    notes = ""
+    if path.exists() and NOTES_MARK in path.read_text():
+        notes = path.read_text().split(NOTES_MARK, 1)[1]
+    cmd = "python scripts/bench.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    lines = [
+        "# Benchmark baseline", "",
+        "Written by `scripts/bench.py all`; figures from one run on a shared machine, so compare ratios "
+        "(each baseline is measured in the same run) rather than absolute numbers.", "",
+        f"- date: {datetime.now().astimezone().isoformat(timespec='seconds')} "
+        f"(run took {(time.time() - started) / 60:.0f} min)",
+        f"- command: `{cmd}`",
+        f"- code: {head}{' with uncommitted changes in the work tree' if dirty else ''}",
+        f"- machine: {m['cores']} cores ({m['cpu']}), {m['memory_mib'] / 1024:.0f} GiB memory, Python {m['python']}, "
+        f"{m['platform']}",
+        f"- load average (1 min) at start / end: {load[0]:.1f} / {load[1]:.1f} (other people's tests share the CPUs)",
+        "", "```",
+    ]
+    for t in PRINTED:
+        lines += [*t, ""]
+    lines += ["```", "", NOTES_MARK]
+    path.write_text("\n".join(lines) + (notes if notes else "\n"))
+    log(f"wrote {path}")
+
+
+def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("which", choices=["commit", "limits", "all"])
-    p.add_argument("--certs", type=int, default=10_000)
-    p.add_argument("--clients", type=int, default=8)
-    p.add_argument("--batch", type=int, default=250)
-    p.add_argument("--inflight", type=int, default=200)
-    p.add_argument("--sequential", type=int, default=200)
-    p.add_argument("--base-port", type=int, default=8900)
-    args = p.parse_args()
-    results = {}
-    if args.which in ("limits", "all"):
-        results["limits"] = bench_limits(args)
-    if args.which in ("commit", "all"):
-        results["commit"] = bench_commit(args)
-    if "limits" in results and "commit" in results:
-        frac = results["commit"]["batched"]["per_second"] / results["limits"]["cluster_ceiling_certs_per_s"]
-        table("ratio", [("batched throughput / ceiling", f"{frac:.2f}")])
+    p.add_argument("which", nargs="+", choices=[*ORDER, "all"])
+    p.add_argument("--quick", action="store_true", help="tiny sizes for smoke runs (overrides the sizes below)")
+    p.add_argument("--txs", type=int, default=5000, help="commit/peer: transactions per throughput shape")
+    p.add_argument("--inflight", type=int, default=1000, help="commit/peer: single-tx requests outstanding")
+    p.add_argument("--sequential", type=int, default=200, help="commit/peer: one-at-a-time transactions")
+    p.add_argument("--clients", type=int, default=8, help="commit: batch clients")
+    p.add_argument("--batch", type=int, default=250, help="commit: transactions per batch request")
+    p.add_argument("--certs", type=int, default=1_000_000, help="verify/storage: certificates on the node")
+    p.add_argument("--sync-certs", type=int, default=100_000, help="sync: certificates to re-sync")
+    p.add_argument("--sync-timeout", type=float, default=900.0)
+    p.add_argument("--duration", type=float, default=10.0, help="verify: seconds of load per target")
+    p.add_argument("--connections", type=int, default=64, help="verify: open connections")
+    p.add_argument("--pdf-runs", type=int, default=7)
+    p.add_argument("--pdf-count", type=int, default=10)
+    p.add_argument("--profile", action="store_true", help="py-spy the nodes during commit, verify and sync")
+    p.add_argument("--rebuild", action="store_true", help="rebuild cached chains in bench/cache/")
+    p.add_argument("--base-port", type=int, default=50000, help="ports base..base+1400 are used")
+    p.add_argument("--results", type=Path, default=Dirs.results)
+    p.add_argument("--cache", type=Path, default=Dirs.cache)
+    p.add_argument("--baseline", type=Path, default=ROOT / "bench" / "BASELINE.md",
+                   help="written after 'all' (not with --quick)")
+    args = p.parse_args(argv)
+    if args.quick:
+        args.txs, args.inflight, args.sequential, args.clients, args.batch = 200, 100, 20, 4, 50
+        args.certs, args.sync_certs, args.duration, args.pdf_runs, args.pdf_count = 2000, 2000, 2.0, 2, 2
+    Dirs.results, Dirs.cache = args.results.resolve(), args.cache.resolve()
+    names = list(ORDER) if "all" in args.which else args.which
+    started, load0 = time.time(), os.getloadavg()[0]
+    results = run(names, args)
+    summary(results)
+    if "all" in args.which and not args.quick:
+        write_baseline(args.baseline, started, (load0, os.getloadavg()[0]))
+    targets = [t for r in results.values() for t in r.get("targets", [])]
+    save("summary", {"benchmarks": list(results), "targets": targets, "seconds": time.time() - started})
     return 0
 
 
