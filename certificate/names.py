@@ -110,6 +110,9 @@ def _normalise(
 ) -> str:
     if not isinstance(text, str):
         raise _refuse(prefix, "empty" if text is None else "not_text", field)
+    if len(text) > 4 * max_len + 64:
+        # Refused before normalising (and before hashing it for the cache): no name is this long.
+        raise _refuse(prefix, "too_long", field, max_len=max_len)
     return _normalise_str(text, prefix=prefix, field=field, max_len=max_len, punctuation=punctuation,
                           digits=digits, typographic=typographic)
 
