@@ -20,6 +20,9 @@ class Config:
     max_inflight: int = 256  # unacknowledged AppendEntries per follower when pipelining
     max_entries_per_msg: int = 64
     applied: int = 0  # last index the caller's state machine has applied (restart point)
+    # Cap (bytes of entry data) on committed_entries per Ready, so catching up a long chain
+    # is applied in bounded batches; at least one entry is always returned. None: no cap.
+    max_committed_size_per_ready: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.peers, tuple):
@@ -38,6 +41,8 @@ class Config:
             raise ValueError("max_inflight and max_entries_per_msg must be >= 1")
         if self.applied < 0:
             raise ValueError("applied must be >= 0")
+        if self.max_committed_size_per_ready is not None and self.max_committed_size_per_ready < 0:
+            raise ValueError("max_committed_size_per_ready must be >= 0")
 
     @property
     def quorum(self) -> int:

@@ -47,18 +47,23 @@ class RaftLog:
     def match_term(self, index: int, term: int) -> bool:
         return self.term(index) == term
 
-    def entries(self, lo: int, hi: int, max_count: int | None = None) -> list[Entry]:
-        """Entries ``[lo, hi)`` (truncated to ``max_count``), from storage and the tail."""
+    def entries(
+        self, lo: int, hi: int, max_count: int | None = None, max_size: int | None = None
+    ) -> list[Entry]:
+        """Entries ``[lo, hi)`` from storage and the tail, cut to ``max_count`` entries and
+        ``max_size`` bytes of data (but never to nothing)."""
         if max_count is not None and hi - lo > max_count:
             hi = lo + max_count
         if lo >= hi:
             return []
         out: list[Entry] = []
         if lo < self.offset:
-            out = self.storage.entries(lo, min(hi, self.offset))
+            out = self.storage.entries(lo, min(hi, self.offset), max_size)
+            if len(out) < min(hi, self.offset) - lo:
+                return out  # the size cap was hit inside storage
         if hi > self.offset:
             out = out + self.unstable[max(lo, self.offset) - self.offset : hi - self.offset]
-        return out
+        return limit_size(out, max_size)
 
     def is_up_to_date(self, last_index: int, last_term: int) -> bool:
         """Raft §5.4.1: only vote for a candidate whose log is at least as up to date."""
@@ -86,7 +91,7 @@ class RaftLog:
         lo, hi = self.applied + 1, self.committed + 1
         if lo >= hi:
             return []
-        return limit_size(self.entries(lo, hi), max_size)
+        return self.entries(lo, hi, max_size=max_size)
 
     # ---- writing -------------------------------------------------------------------------
 

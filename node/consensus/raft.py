@@ -243,8 +243,8 @@ class Raft:
 
     def _well_formed(self, m: Message) -> bool:
         """Drop what no correct peer sends, so that garbage cannot trip an assertion."""
-        if m.to != self.id or m.frm not in self._peer_set:
-            return False
+        if m.to != self.id or m.frm not in self._peer_set or m.term == 0:
+            return False  # every correct sender has been through an election: term >= 1
         if m.type is MT.APP:
             if m.log_term > m.term:
                 return False

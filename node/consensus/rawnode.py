@@ -120,7 +120,7 @@ class RawNode:
             hard_state=hard if hard != prev else None,
             entries=entries,
             messages=r.msgs,
-            committed_entries=r.log.committed_entries(),
+            committed_entries=r.log.committed_entries(r.cfg.max_committed_size_per_ready),
             read_states=r.read_states,
             must_sync=bool(entries) or hard.term != prev.term or hard.vote != prev.vote,
         )

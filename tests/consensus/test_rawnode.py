@@ -140,6 +140,7 @@ def test_propose_on_follower_raises_not_leader_with_leader_id() -> None:
             MessageType.APP, "b", "a", 5, 0, 0, (Entry(6, 1, EntryType.NORMAL, b""),)
         ),
         Message(MessageType.VOTE_RESP, "b", "a", 5, entries=(Entry(1, 1),)),
+        Message(MessageType.HEARTBEAT, "b", "a", 0, commit=3),  # term 0: nobody sends that
     ],
 )
 def test_garbage_is_ignored(msg: Message) -> None:
@@ -211,3 +212,15 @@ def test_memory_storage_max_size_returns_at_least_one_entry() -> None:
     assert len(st.entries(1, 6, max_size=25)) == 2
     assert len(st.entries(1, 6, max_size=1)) == 1
     assert len(st.entries(1, 6)) == 5
+
+
+def test_committed_entries_come_in_bounded_batches() -> None:
+    ents = [Entry(1, i, EntryType.NORMAL, b"x" * 100) for i in range(1, 11)]
+    st = MemoryStorage(ents, HardState(term=1, vote=None, commit=10))
+    n = node(storage=st, max_committed_size_per_ready=250)
+    got: list[list[int]] = []
+    while n.has_ready():
+        rd = n.ready()
+        got.append([e.index for e in rd.committed_entries])
+        n.advance(rd)
+    assert got == [[1, 2], [3, 4], [5, 6], [7, 8], [9, 10]]

@@ -219,6 +219,11 @@ class Cluster:
             if rd.entries:
                 sn.storage.append(rd.entries)
                 checker.on_persist(sn, rd.entries)
+            if self.crash_mid_ready and self.rng.random() < self.crash_mid_ready / 2:
+                # Torn write: the contract allows entries to reach the disk before the hard
+                # state, so a crash may keep the entries and lose the hard state.
+                self.crash(sn.id)
+                return
             if rd.hard_state is not None:
                 sn.storage.set_hard_state(rd.hard_state)
                 checker.on_hard_state(sn, rd.hard_state)

@@ -57,6 +57,7 @@ def random_config(rng: random.Random, n: int) -> Config:
         check_quorum=rng.random() < 0.85,
         max_inflight=rng.choice((1, 2, 4, 256)),
         max_entries_per_msg=rng.choice((1, 1, 2, 64)),
+        max_committed_size_per_ready=rng.choice((None, None, 0, 40)),
     )
 
 
