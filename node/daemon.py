@@ -160,8 +160,11 @@ class Node:
         if app is not None and http_sock is not None:
             # Long enough for any request line the API answers itself (a 10 kB MyKad number
             # gets a JSON 400, not aiohttp's plain-text one).
+            # lingering_time: after refusing an oversize body aiohttp keeps reading it for this
+            # long (default 10 s), which also delayed every shutdown by 10 s after a 413.
             self._runner = web.AppRunner(app, access_log=None, handle_signals=False,
-                                         max_line_size=MAX_REQUEST_LINE, max_field_size=MAX_REQUEST_LINE)
+                                         max_line_size=MAX_REQUEST_LINE, max_field_size=MAX_REQUEST_LINE,
+                                         lingering_time=2.0)
             await self._runner.setup()
             await web.SockSite(self._runner, http_sock).start()
         log.info("node started: p2p %s:%d, http %s:%d", self.cfg.p2p_host, self.cfg.p2p_port,

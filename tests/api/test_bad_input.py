@@ -126,7 +126,8 @@ async def test_bad_input_is_a_4xx_json_error(api: ApiNode, method: str, path: st
 async def test_oversize_bodies_are_refused_with_413(api: ApiNode) -> None:
     big = b'{"tx": "' + b"A" * (17 << 20) + b'"}'
     for path in ("/api/v1/tx", "/api/v1/txs"):
-        status, body, _ = await api.request("POST", path, data=big, headers={"Content-Type": "application/json"})
+        status, body, _ = await api.request("POST", path, data=big, headers={"Content-Type": "application/json",
+                                                                              "Connection": "close"})
         assert_error(status, body, 413, "too_large")
 
     async def chunked() -> Any:  # no Content-Length: the limit must hold while reading
@@ -135,7 +136,7 @@ async def test_oversize_bodies_are_refused_with_413(api: ApiNode) -> None:
             yield b"A" * (1 << 20)
         yield b'"}'
 
-    status, body, _ = await api.request("POST", "/api/v1/tx", data=chunked())
+    status, body, _ = await api.request("POST", "/api/v1/tx", data=chunked(), headers={"Connection": "close"})
     assert_error(status, body, 413, "too_large")
 
 

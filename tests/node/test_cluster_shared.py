@@ -32,7 +32,7 @@ from tests.node.helpers import (
     wait_for,
 )
 
-pytestmark = [pytest.mark.cluster, pytest.mark.xdist_group("shared_cluster"), pytest.mark.timeout(180)]
+pytestmark = [pytest.mark.cluster, pytest.mark.timeout(180)]
 
 
 def _now() -> str:

@@ -1,6 +1,6 @@
 """Data on disk with real processes: restart everything, wipe a node, audit, tamper, recover.
 
-One cluster for the module (its tests run in order on one worker); each test starts with
+One cluster for the module (its tests run in order on one worker: see conftest); each test starts with
 ``cluster.py up``, which restarts whatever an earlier test left stopped.
 """
 
@@ -22,7 +22,7 @@ from node.__main__ import main as node_main
 from tests.node.conftest import start_cluster, stop_cluster
 from tests.node.helpers import NAMES, ClusterHandle, IssuedCert, get, run_node_cli, wait_for
 
-pytestmark = [pytest.mark.cluster, pytest.mark.xdist_group("durability_cluster"), pytest.mark.timeout(240)]
+pytestmark = [pytest.mark.cluster, pytest.mark.timeout(240)]
 
 _Q = struct.Struct(">Q")
 
