@@ -116,8 +116,13 @@ def _portal(doc: dict[str, Any], base: Path) -> PortalOptions:
             raise ValidationError("config.type", "portal.rate_limit_exempt must be a list of addresses")
         values["rate_limit_exempt"] = tuple(ex)
     if "trust_forwarded_for" in doc:
-        values["trust_forwarded_for"] = bool(doc["trust_forwarded_for"])
+        # bool("false") is True: a quoted value would silently trust a spoofable header
+        if not isinstance(doc["trust_forwarded_for"], bool):
+            raise ValidationError("config.type", "portal.trust_forwarded_for must be true or false (unquoted)")
+        values["trust_forwarded_for"] = doc["trust_forwarded_for"]
     if "session_secret_file" in doc:
-        p = Path(str(doc["session_secret_file"]))
+        if not isinstance(doc["session_secret_file"], str) or not doc["session_secret_file"]:
+            raise ValidationError("config.type", "portal.session_secret_file must be a file name")
+        p = Path(doc["session_secret_file"])
         values["session_secret_file"] = p if p.is_absolute() else base / p
     return PortalOptions(**values)

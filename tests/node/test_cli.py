@@ -91,6 +91,14 @@ CASES: dict[str, tuple[Callable[[ChainFiles], object], tuple[str, ...]]] = {
     "config bad portal option": (lambda ch: _cfg(ch).write_text(_cfg(ch).read_text()
                                                                + "[portal]\nlookup_rate_per_minute = -1\n"),
                                  ("lookup_rate_per_minute",)),
+    "config quoted boolean": (lambda ch: _cfg(ch).write_text(_cfg(ch).read_text()
+                                                            + '[portal]\ntrust_forwarded_for = "false"\n'),
+                              ("trust_forwarded_for",)),
+    "config secret file not text": (lambda ch: _cfg(ch).write_text(_cfg(ch).read_text()
+                                                                  + "[portal]\nsession_secret_file = 7\n"),
+                                    ("session_secret_file",)),
+    "config portal not a table": (lambda ch: _cfg(ch).write_text('portal = 3\n' + _cfg(ch).read_text()),
+                                  ("[portal]",)),
     "key file missing": (lambda ch: (ch.dir / "keys" / "jpk.key").unlink(), ("key file", "does not exist")),
     "key file not a key": (lambda ch: (ch.dir / "keys" / "jpk.key").write_text("hello"), ("not a key file",)),
     "key file is another key": (
