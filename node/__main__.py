@@ -3,6 +3,7 @@
     python -m node --config node.toml          run a node until SIGTERM/SIGINT
     python -m node keygen --out FILE           write a new Ed25519 key file
     python -m node verify-chain --config FILE  audit a stopped node's data offline
+    python -m node genesis --file genesis.json print a genesis file's hash and content, to compare
 """
 
 from __future__ import annotations
@@ -38,7 +39,23 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as exc:
             print(f"error: cannot write {args.out}: {exc.strerror}", file=sys.stderr)
             return 2
+        except ValidationError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         print(key.public.hex)
+        return 0
+    if argv and argv[0] == "genesis":
+        p = argparse.ArgumentParser(prog="python -m node genesis")
+        p.add_argument("--file", required=True, help="genesis.json to check and summarise")
+        args = p.parse_args(argv[1:])
+        from node.genesis import describe_genesis, load_genesis
+
+        try:
+            genesis = load_genesis(Path(args.file))
+        except ValidationError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(describe_genesis(genesis))
         return 0
     if argv and argv[0] == "verify-chain":
         p = argparse.ArgumentParser(prog="python -m node verify-chain")

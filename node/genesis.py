@@ -162,6 +162,22 @@ def parse_genesis(doc: Any) -> Genesis:
                    admins, threshold, params, digest, doc)
 
 
+def describe_genesis(g: Genesis) -> str:
+    """What agencies read aloud to each other before they start: the hash and every entry."""
+    from certificate.keys import key_id
+
+    lines = [f"chain_id      {g.chain_id}", f"genesis hash  {g.hash.hex()}", f"qr_base_url   {g.qr_base_url}",
+             f"members       {len(g.members)} (a quorum is {len(g.members) // 2 + 1})"]
+    lines += [f"  {m.node_id:12s} key {key_id(m.public_key.raw)}  p2p {m.p2p_host}:{m.p2p_port}  {m.name}"
+              for m in g.members]
+    lines.append(f"issuers       {len(g.issuers)}")
+    lines += [f"  key {key_id(k.raw)}  {name}" for k, name in g.issuers]
+    lines.append(f"admins        {g.admin_threshold} of {len(g.admins)} must sign issuer changes")
+    lines += [f"  key {key_id(k.raw)}  {name}" for k, name in g.admins]
+    lines.append("params        " + ", ".join(f"{k}={v}" for k, v in vars(g.params).items()))
+    return "\n".join(lines)
+
+
 def load_genesis(path: Path) -> Genesis:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))

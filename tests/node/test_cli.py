@@ -241,3 +241,18 @@ def test_real_processes_exit_2_with_one_line(tmp_path: Path) -> None:
             if p.poll() is None:
                 p.kill()
                 p.wait()
+
+
+def test_genesis_summary_prints_the_hash_every_agency_compares(chain: ChainFiles) -> None:
+    from node.genesis import load_genesis
+
+    code, out, err = run_main("genesis", "--file", str(chain.genesis))
+    assert code == 0, err
+    assert load_genesis(chain.genesis).hash.hex() in out
+    assert "2 of 3 must sign" in out and "jpk" in out and "mampu" in out
+    # the hash is of the content, not of the layout: re-indenting the file keeps it
+    chain.genesis.write_text(json.dumps(json.loads(chain.genesis.read_text()), indent=8, sort_keys=True))
+    assert run_main("genesis", "--file", str(chain.genesis))[1] == out
+    _edit_genesis(chain, lambda d: d.update(issuers=["abc"]))
+    code, _out, err = run_main("genesis", "--file", str(chain.genesis))
+    assert_one_line_error(code, err, "issuers[0]")
