@@ -43,8 +43,10 @@ class Checker:
         self.leaders: dict[int, str] = {}  # term -> the one leader of that term
         self.leader_last: dict[int, tuple[int, int]] = {}  # term -> (last index, ph) seen
         self.log_match: dict[tuple[int, int], int] = {}  # (index, term) -> prefix hash
-        self.committed_terms: list[int] = [0]  # committed log, index -> term
+        # The committed log: prefix hash per index, and the term in which each index was
+        # first seen committed (the committing leader's term, or a later one).
         self.committed_ph: list[int] = [0]
+        self.commit_terms: list[int] = [0]
         self.applied: dict[int, tuple[int, object, bytes]] = {}  # index -> entry applied there
         self.reads: dict[bytes, tuple[str, int]] = {}  # ctx -> (node, commit at request)
         self.reads_answered = 0
@@ -59,7 +61,7 @@ class Checker:
 
     @property
     def commit_index(self) -> int:
-        return len(self.committed_terms) - 1
+        return len(self.committed_ph) - 1
 
     # ---- hooks called by the cluster -----------------------------------------------------
 
@@ -179,13 +181,13 @@ class Checker:
             # Re-check only what changed: the node's commit index or its log.
             state = (r.log.committed, sn.log_version, len(self.committed_ph))
             if state != sn.checked:
-                self._check_commit(sn, r.log.committed)
+                self._check_commit(sn, r.log.committed, r.term)
                 sn.checked = (r.log.committed, sn.log_version, len(self.committed_ph))
             if r.role is Role.LEADER:
                 self.on_role(sn, r.role, r.term)
                 self._check_leader(sn, r.term, last)
 
-    def _check_commit(self, sn: SimNode, commit: int) -> None:
+    def _check_commit(self, sn: SimNode, commit: int, term: int) -> None:
         """Everything a node considers committed agrees with everything committed anywhere."""
         ph = sn.ph
         known = self.commit_index
@@ -195,9 +197,8 @@ class Checker:
         if ph[shared] != self.committed_ph[shared]:
             self.fail(f"State Machine Safety: {sn.id} committed a log differing at <= {shared}")
         if commit > known:
-            for i in range(known + 1, commit + 1):
-                self.committed_terms.append(sn.storage.term(i))
-                self.committed_ph.append(ph[i])
+            self.committed_ph.extend(ph[known + 1 : commit + 1])
+            self.commit_terms.extend([term] * (commit - known))
 
     def _check_leader(self, sn: SimNode, term: int, last: int) -> None:
         ph = sn.ph
@@ -207,8 +208,10 @@ class Checker:
             if last < old_last or ph[old_last] != old_h:
                 self.fail(f"Leader Append-Only: leader {sn.id} of term {term} rewrote its log")
         self.leader_last[term] = (last, ph[last])
-        # Leader Completeness: every entry committed in an earlier term is in this log.
-        k = bisect_left(self.committed_terms, term) - 1
+        # Leader Completeness: every entry committed in an earlier term is in this log. (Not
+        # every committed entry *of* an earlier term: a deposed leader still in office may
+        # lack entries that a newer leader committed later; that is Figure 8's lesson.)
+        k = bisect_left(self.commit_terms, term) - 1
         if k > last or ph[k] != self.committed_ph[k]:
             self.fail(
                 f"Leader Completeness: leader {sn.id} of term {term} lacks committed entry "
