@@ -1,0 +1,599 @@
+#!/usr/bin/env python3
+"""Chaos run against a real 4-node cluster: faults while certificates are issued and revoked.
+
+    python scripts/chaos.py --seed S --duration SECONDS [--base-port B] [--dir D] [--keep] [--json FILE]
+
+Starts a cluster with ``scripts/cluster.py`` whose genesis sends every p2p connection through a
+fault-injecting proxy (``scripts/chaos_proxy.py``: one policy per directed link), issues
+certificates from several concurrent clients through different nodes, revokes some, and injects
+faults chosen by the seed: SIGKILL + restart, SIGSTOP/SIGCONT longer than the election timeout,
+2-2 and 1-3 partitions, an isolated leader, one-way links, delay, dropped connections and
+wall-clock jumps of one node. Then it heals everything and checks (see ``docs/reliability.md``):
+every acknowledged certificate and revocation is on every node exactly once and where its 201
+said; one head hash; ``verify-chain`` passes on every stopped node; no height went backwards; no
+read that began after an acknowledgement missed it. Exit 0 only if nothing was violated.
+
+Ports: HTTP ``B+1..4`` and p2p ``B+1001..1004`` (cluster.py), proxy ``B+501..504``.
+The seed fixes the fault schedule (kinds, victims, durations, gaps); which node is leader at a
+given moment is up to the cluster, so two runs of one seed are alike but not identical.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import itertools
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from scripts.chaos_checks import converge, judge, read_chain, verify_chains  # noqa: E402
+from scripts.chaos_proxy import ProxyThread  # noqa: E402
+from scripts.chaos_workload import NODE_NAMES, Ack, Http, Ledger, Lifetimes, Workload  # noqa: E402
+
+CLUSTER = ROOT / "scripts" / "cluster.py"
+CLOCK_SHIM = ROOT / "scripts" / "chaos_clock"
+ELECTION_TIMEOUT = 1.0  # cluster.py's genesis: election_timeout_ms 1000
+PRIMARY = {"kill": 3, "pause": 2, "partition-2-2": 2, "partition-1-3": 2, "leader-isolated": 2,
+           "one-way": 2, "leader-mute": 1, "leader-deaf": 1, "kill-2": 1, "crash-all": 1, "wipe": 1}
+NOISE = {"delay": 2, "flaky": 2, "clock": 1}
+
+
+def proxy_port(base: int, i: int) -> int:
+    return base + 500 + i
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+class PortTaken(Exception):
+    pass
+
+
+@dataclass
+class Episode:
+    kind: str
+    detail: str
+    start: float
+    healed: float = 0.0
+    recovered: float | None = None  # seconds from heal to the next acknowledgement
+
+
+@dataclass
+class Report:
+    seed: int
+    duration: float
+    faults: Counter[str] = field(default_factory=Counter)
+    episodes: list[Episode] = field(default_factory=list)
+    recovery_after_last: float | None = None
+    verify: dict[str, tuple[int, str]] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Cluster:
+    """``scripts/cluster.py`` for one directory, plus the process bookkeeping the checks need."""
+
+    def __init__(self, d: Path, base: int, life: Lifetimes) -> None:
+        self.dir, self.base, self.life = d, base, life
+        self.restarts_failed = 0  # node processes that exited right after a start (port races)
+        self.env = dict(os.environ, SPKM_CHAOS_CLOCK="1",
+                        PYTHONPATH=os.pathsep.join([str(CLOCK_SHIM), os.environ.get("PYTHONPATH", "")]))
+
+    async def script(self, *args: str, timeout: float = 90) -> tuple[int, str]:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, str(CLUSTER), *args, "--dir", str(self.dir), "--base-port", str(self.base),
+            cwd=ROOT, env=self.env, stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+        try:
+            out, _ = await asyncio.wait_for(proc.communicate(), timeout)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
+            return 99, f"cluster.py {' '.join(args)} timed out"
+        return int(proc.returncode or 0), out.decode(errors="replace")
+
+    def pid(self, node: str) -> int | None:
+        try:
+            return int((self.dir / node / "node.pid").read_text())
+        except (OSError, ValueError):
+            return None
+
+    @staticmethod
+    def running(pid: int | None) -> bool:
+        if pid is None:
+            return False
+        try:
+            return not Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z")
+        except (OSError, IndexError):
+            return False
+
+    async def kill(self, node: str) -> None:
+        pid = self.pid(node)
+        self.life.epoch[node] += 1
+        self.life.down.add(node)
+        await self.script("kill", node)
+        for _ in range(100):
+            if not self.running(pid):
+                break
+            await asyncio.sleep(0.05)
+        self.life.paused.discard(node)
+        self.life.epoch[node] += 1
+
+    async def restart(self, node: str) -> None:
+        """``cluster.py restart``; tries again (3 times) if the new process exits at once, e.g.
+        because a port it needs is briefly held by some other program's outgoing connection."""
+        for _attempt in range(3):
+            code, out = await self.script("restart", node)
+            if code != 0:
+                raise RuntimeError(f"cluster.py restart {node} failed: {out}")
+            pid = self.pid(node)
+            await asyncio.sleep(1.0)
+            if self.running(pid):
+                break
+            self.restarts_failed += 1
+        self.life.down.discard(node)
+
+    async def ensure_all_running(self) -> None:
+        for node in NODE_NAMES:
+            if not self.running(self.pid(node)):
+                self.restarts_failed += 1
+                await self.restart(node)
+
+    async def pause(self, node: str) -> None:
+        self.life.paused.add(node)
+        await self.script("pause", node)
+
+    async def resume(self, node: str) -> None:
+        await self.script("resume", node)
+        self.life.paused.discard(node)
+
+    def set_clock(self, node: str, offset: float) -> None:
+        path = self.dir / node / "clock_offset"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(f"{offset:.3f}\n")
+        tmp.replace(path)
+
+    def sigkill_leftovers(self) -> None:
+        for node in NODE_NAMES:
+            pid = self.pid(node)
+            if pid is None:
+                continue
+            with contextlib.suppress(OSError):
+                if str(self.dir / node / "node.toml").encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    os.kill(pid, signal.SIGCONT)
+                    os.kill(pid, signal.SIGKILL)
+
+
+def prepare(d: Path, base: int) -> str:
+    """Keys, configs and a genesis whose p2p addresses are the proxy's; returns the chain id."""
+    from scripts.cluster import create
+
+    create(d, base)
+    gpath = d / "genesis.json"
+    genesis = json.loads(gpath.read_text())
+    for i, m in enumerate(genesis["members"], 1):
+        m["p2p"] = f"127.0.0.1:{proxy_port(base, i)}"
+    gpath.write_text(json.dumps(genesis, indent=2) + "\n")
+    return str(genesis["chain_id"])
+
+
+class Chaos:
+    def __init__(self, seed: int, duration: float, base: int, d: Path, log: Any = print) -> None:
+        self.seed, self.duration, self.base, self.dir = seed, duration, base, d
+        self.rng = random.Random(seed)
+        self.life = Lifetimes()
+        self.cluster = Cluster(d, base, life=self.life)
+        self.ledger = Ledger()
+        self.report = Report(seed, duration)
+        self.log = log
+        self.proxy: ProxyThread | None = None
+        self.t0 = time.monotonic()
+        self.end = self.t0 + duration
+
+    def say(self, text: str) -> None:
+        self.log(f"[{time.monotonic() - self.t0:7.2f}] {text}")
+
+    # --- faults ------------------------------------------------------------------------------
+    def pick(self, table: dict[str, int]) -> str:
+        kinds = sorted(table)
+        return self.rng.choices(kinds, weights=[table[k] for k in kinds])[0]
+
+    def victim(self, wl: Workload, leader_bias: float = 0.4) -> str:
+        lead = wl.leader()
+        if lead is not None and self.rng.random() < leader_bias:
+            return lead
+        return self.rng.choice(NODE_NAMES)
+
+    async def hold(self, wl: Workload, lo: float, hi: float) -> None:
+        """Sleep U(lo, hi), cut short at the end of the run (but never below ``lo``)."""
+        want = lo + self.rng.random() * (hi - lo)
+        await asyncio.sleep(max(lo, min(want, self.end - time.monotonic())))
+
+    async def primary(self, kind: str, wl: Workload) -> str:
+        p = self.proxy
+        assert p is not None
+        mode = self.rng.choice(["reset", "blackhole"])
+        if kind == "kill":
+            node = self.victim(wl)
+            await self.cluster.kill(node)
+            await self.hold(wl, 0.3, 4.0)
+            await self.cluster.restart(node)
+            return node
+        if kind == "kill-2":  # no quorum until one is back
+            nodes = self.rng.sample(NODE_NAMES, 2)
+            for node in nodes:
+                await self.cluster.kill(node)
+            await self.hold(wl, 0.3, 3.0)
+            for node in nodes:
+                await self.cluster.restart(node)
+            return "+".join(nodes)
+        if kind == "crash-all":  # every process SIGKILLed at once: acknowledged = on disk somewhere
+            await asyncio.gather(*(self.cluster.kill(n) for n in NODE_NAMES))
+            await self.hold(wl, 0.2, 2.0)
+            for node in NODE_NAMES:
+                await self.cluster.restart(node)
+            return "all"
+        if kind == "wipe":  # a disk replaced: SIGKILL, delete the data directory, resync from peers
+            node = self.victim(wl)
+            if not self.all_same_head(wl):
+                await self.cluster.kill(node)  # one lost disk at a time: wait until it has caught up
+                await self.hold(wl, 0.3, 2.0)
+                await self.cluster.restart(node)
+                return f"{node} (kill only: a node was still catching up)"
+            await self.cluster.kill(node)
+            shutil.rmtree(self.dir / node / "data", ignore_errors=True)
+            self.life.wiped.add(node)
+            await self.hold(wl, 0.3, 2.0)
+            await self.cluster.restart(node)
+            return f"{node} data directory deleted"
+        if kind == "pause":
+            node = self.victim(wl, 0.5)
+            await self.cluster.pause(node)
+            await self.hold(wl, ELECTION_TIMEOUT * 1.5, ELECTION_TIMEOUT * 5)
+            await self.cluster.resume(node)
+            return node
+        if kind in ("partition-1-3", "leader-isolated"):
+            node = (wl.leader() if kind == "leader-isolated" else None) or self.rng.choice(NODE_NAMES)
+            p.partition([[node], [n for n in NODE_NAMES if n != node]], mode)
+            await self.hold(wl, 2.0, 7.0)
+            p.heal_all()
+            return f"{node} ({mode})"
+        if kind == "partition-2-2":
+            nodes = list(NODE_NAMES)
+            self.rng.shuffle(nodes)
+            p.partition([nodes[:2], nodes[2:]], mode)
+            await self.hold(wl, 2.0, 7.0)
+            p.heal_all()
+            return f"{'+'.join(sorted(nodes[:2]))} | {'+'.join(sorted(nodes[2:]))} ({mode})"
+        if kind == "one-way":
+            src, dst = self.rng.sample(NODE_NAMES, 2)
+            if self.rng.random() < 0.5 and wl.leader():
+                src = wl.leader() or src
+                dst = self.rng.choice([n for n in NODE_NAMES if n != src])
+            p.cut(src, dst, mode)
+            await self.hold(wl, 2.0, 7.0)
+            p.heal(src, dst)
+            return f"{src}->{dst} ({mode})"
+        if kind in ("leader-mute", "leader-deaf"):
+            lead = wl.leader() or self.rng.choice(NODE_NAMES)
+            for other in NODE_NAMES:
+                if other != lead:
+                    if kind == "leader-mute":
+                        p.cut(lead, other, mode)
+                    else:
+                        p.cut(other, lead, mode)
+            await self.hold(wl, 2.0, 6.0)
+            p.heal_all()
+            return f"{lead} ({mode})"
+        raise ValueError(kind)
+
+    @staticmethod
+    def all_same_head(wl: Workload, slack: int = 20) -> bool:
+        """Every node answered lately and none is more than ``slack`` blocks behind (so no node
+        is still restoring a deleted data directory)."""
+        now = time.monotonic()
+        fresh = [int(st["height"]) for at, st in wl.latest.values() if now - at < 2]
+        return len(fresh) == len(NODE_NAMES) and max(fresh) - min(fresh) <= slack
+
+    async def noise(self, kind: str, wl: Workload, seconds: float) -> str:
+        p = self.proxy
+        assert p is not None
+        if kind == "delay":
+            delay = 0.02 + self.rng.random() * 0.4
+            jitter = delay * self.rng.random()
+            node = self.rng.choice([None, *NODE_NAMES])
+            links = [(a, b) for a in NODE_NAMES for b in NODE_NAMES if a != b and node in (None, a, b)]
+            for a, b in links:
+                p.set_delay(a, b, delay, jitter)
+            await asyncio.sleep(seconds)
+            for a, b in links:
+                p.set_delay(a, b, 0.0)
+            return f"{delay * 1000:.0f}+-{jitter * 1000:.0f} ms on {node or 'all links'}"
+        if kind == "flaky":
+            end = time.monotonic() + seconds
+            drops = 0
+            while time.monotonic() < end:
+                a, b = self.rng.sample(NODE_NAMES, 2)
+                drops += p.drop(a, b)
+                await asyncio.sleep(0.1 + self.rng.random() * 0.8)
+            return f"{drops} connections dropped"
+        if kind == "clock":
+            node = self.rng.choice(NODE_NAMES)
+            offset = self.rng.choice([-3600.0, -300.0, -5.0, 5.0, 300.0, 3600.0]) * (0.5 + self.rng.random())
+            self.cluster.set_clock(node, offset)
+            await asyncio.sleep(seconds)
+            self.cluster.set_clock(node, 0.0)
+            return f"{node} {offset:+.0f} s and back"
+        raise ValueError(kind)
+
+    async def episode(self, wl: Workload) -> None:
+        kind = self.pick(PRIMARY)
+        ep = Episode(kind, "", time.monotonic() - self.t0)
+        self.report.episodes.append(ep)
+        self.report.faults[kind] += 1
+        noise_task = None
+        if self.rng.random() < 0.35:
+            nkind = self.pick(NOISE)
+            self.report.faults[nkind] += 1
+            nep = Episode(nkind, "", time.monotonic() - self.t0)
+            self.report.episodes.append(nep)
+            seconds = max(1.0, min(2 + self.rng.random() * 5, self.end - time.monotonic()))
+            noise_task = asyncio.create_task(self.noise(nkind, wl, seconds))
+        ep.detail = await self.primary(kind, wl)
+        ep.healed = time.monotonic() - self.t0
+        self.say(f"fault {kind}: {ep.detail}, healed")
+        if noise_task is not None:
+            nep.detail = await noise_task
+            nep.healed = time.monotonic() - self.t0
+            self.say(f"fault {nep.kind}: {nep.detail}")
+
+    async def heal_everything(self) -> None:
+        if self.proxy is not None:
+            self.proxy.heal_all()
+        for node in NODE_NAMES:
+            self.cluster.set_clock(node, 0.0)
+        for node in list(self.life.paused):
+            await self.cluster.resume(node)
+        for node in NODE_NAMES:
+            if not Cluster.running(self.cluster.pid(node)):
+                await self.cluster.restart(node)
+
+    # --- the run -------------------------------------------------------------------------------
+    async def run(self) -> int:
+        for port in (f(self.base, i) for i in range(1, 5) for f in (proxy_port, lambda b, i: b + i,
+                                                                       lambda b, i: b + 1000 + i)):
+            if not port_free(port):
+                raise PortTaken(f"port {port} is taken; try another --base-port")
+        chain_id = prepare(self.dir, self.base)
+        routes = {n: (proxy_port(self.base, i), self.base + 1000 + i) for i, n in enumerate(NODE_NAMES, 1)}
+        self.proxy = ProxyThread(routes, seed=self.seed)
+        self.proxy.start()
+        try:
+            code, out = await self.cluster.script("up")
+            if code != 0:
+                raise RuntimeError(f"cluster.py up failed: {out}")
+            await asyncio.sleep(1.0)
+            await self.cluster.ensure_all_running()
+            self.say(f"cluster up in {self.dir} (chain {chain_id}), proxy on {self.base + 501}-{self.base + 504}")
+            return await self._run(chain_id)
+        finally:
+            await self.cluster.script("down")
+            self.cluster.sigkill_leftovers()
+            self.proxy.stop()
+
+    async def _run(self, chain_id: str) -> int:
+        urls = {n: f"http://127.0.0.1:{self.base + i}" for i, n in enumerate(NODE_NAMES, 1)}
+        key_file = self.dir / "keys" / "issuer.key"
+        async with Http(urls) as http:
+            wl = Workload(http, self.ledger, self.life, random.Random(self.seed + 1), key_file=key_file,
+                          chain_id=chain_id, seed=self.seed)
+            t_start = time.monotonic()
+            end = self.end = t_start + self.duration
+            submit_deadline = end + 40
+            tasks: list[asyncio.Task[Any]] = []
+            for n in NODE_NAMES:
+                tasks.append(asyncio.create_task(wl.status_poller(n)))
+            clients = [asyncio.create_task(wl.issuer(i, submit_deadline)) for i in range(4)]
+            clients.append(asyncio.create_task(wl.batcher(0, submit_deadline)))
+            clients.append(asyncio.create_task(wl.revoker(submit_deadline)))
+            tasks += [asyncio.create_task(wl.reader()) for _ in range(2)]
+            await asyncio.sleep(min(3.0, self.duration / 10))
+            while time.monotonic() < end - 2:
+                await self.episode(wl)
+                gap = 0.3 + self.rng.random() * 2.0
+                await asyncio.sleep(min(gap, max(0.0, end - time.monotonic())))
+            if time.monotonic() < end:
+                await asyncio.sleep(end - time.monotonic())
+            last_fault = time.monotonic()
+            self.say("healing everything")
+            await self.heal_everything()
+            healed = time.monotonic()
+            wl.stop.set()
+            recovery = asyncio.create_task(self.recover(wl, http, chain_id, healed))
+            done, pending = await asyncio.wait(clients, timeout=45)
+            for t in pending:
+                t.cancel()
+            for t in done:
+                if t.exception() is not None:
+                    self.ledger.violation(f"client crashed: {t.exception()!r}")
+            await recovery
+            ok, sts = await converge(http, 60)
+            self.report.extra["heal_seconds"] = healed - last_fault
+            if not ok:
+                self.ledger.violation(f"no convergence within 60 s of healing: "
+                                      f"{ {n: (s.get('height'), s.get('leader_id')) for n, s in sts.items()} }")
+            self._recovery_per_episode()
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            # final reads: every acknowledged revocation is revoked on every node
+            for cn in sorted(self.ledger.revocations):
+                for n in NODE_NAMES:
+                    shown = await wl.check_read(cn, n, timeout=10)
+                    if shown != "revoked":
+                        self.ledger.violation(f"after healing {n} shows {cn} as {shown}, its revocation was acked")
+            height = max(int(s["height"]) for s in sts.values()) if sts else 0
+            chains = await asyncio.gather(*(read_chain(http, n, height) for n in NODE_NAMES))
+            verdict = judge(self.ledger, chains)
+            self.report.extra.update(height=height, certs_on_chain=verdict.certs_on_chain,
+                                     unacked_landed=verdict.unacked_landed, lost=len(verdict.lost),
+                                     duplicated=len(verdict.duplicated),
+                                     lost_revocations=len(verdict.lost_revocations),
+                                     misplaced=len(verdict.misplaced), head_hashes=len(verdict.head_hashes),
+                                     head=next(iter(verdict.head_hashes))[:16] if verdict.head_hashes else "")
+        assert self.proxy is not None
+        self.report.extra["links"] = self.proxy.link_stats()
+        await self.cluster.script("down")
+        self.report.verify = await verify_chains(self.dir)
+        for n, (code, line) in self.report.verify.items():
+            if code != 0:
+                self.ledger.violation(f"verify-chain failed on {n}: {line}")
+        return 1 if self.ledger.violations else 0
+
+    async def recover(self, wl: Workload, http: Http, chain_id: str, healed: float) -> None:
+        """Time from healing until a new certificate is acknowledged and every node holds it."""
+        ack = await self.probe(wl, chain_id)
+        if ack is None:
+            self.ledger.violation("the probe certificate after healing was not acknowledged")
+            return
+        ok, _ = await converge(http, 90, min_height=ack.height)
+        if ok:
+            self.report.recovery_after_last = time.monotonic() - healed
+
+    async def probe(self, wl: Workload, chain_id: str) -> Ack | None:
+        from scripts.chaos_workload import TxSupply, cert_no_of
+
+        [raw] = await TxSupply(self.dir / "keys" / "issuer.key", chain_id, f"chaos-{self.seed}-probe", 1).take(1)
+        cert_no = cert_no_of(raw)
+        self.ledger.submitted.add(cert_no)
+        ack = await wl.submit_until_acked(raw, self.rng.choice(NODE_NAMES), what="probe",
+                                          deadline=time.monotonic() + 60)
+        if ack is not None:
+            ack.cert_no = cert_no
+            self.ledger.acks[cert_no] = ack
+        return ack
+
+    def _recovery_per_episode(self) -> None:
+        acks = sorted(a.at - self.t0 for a in [*self.ledger.acks.values(), *self.ledger.revocations.values()])
+        primaries = [e for e in self.report.episodes if e.kind in PRIMARY]
+        for i, ep in enumerate(primaries):
+            nxt = primaries[i + 1].start if i + 1 < len(primaries) else float("inf")
+            after = next((t for t in acks if t >= ep.healed), None)
+            if after is not None and after <= nxt:
+                ep.recovered = after - ep.healed
+
+    # --- output ----------------------------------------------------------------------------------
+    def summary(self) -> dict[str, Any]:
+        r, lg = self.report, self.ledger
+        rec = [e.recovered for e in r.episodes if e.recovered is not None]
+        times = sorted(a.at for a in lg.acks.values())
+        gap = max((b - a for a, b in itertools.pairwise(times)), default=None)
+        return {
+            "seed": r.seed, "duration_s": r.duration,
+            "faults": dict(sorted(r.faults.items())), "faults_total": sum(r.faults.values()),
+            "certificates_acknowledged": len(lg.acks), "certificates_submitted": len(lg.submitted),
+            "lost": r.extra.get("lost"), "duplicated": r.extra.get("duplicated"),
+            "misplaced": r.extra.get("misplaced"),
+            "revocations_acknowledged": len(lg.revocations), "revocations_lost": r.extra.get("lost_revocations"),
+            "stale_reads": lg.stale_reads, "reads_checked": lg.reads, "height_regressions": lg.regressions,
+            "head_hashes": r.extra.get("head_hashes"), "head": r.extra.get("head"), "height": r.extra.get("height"),
+            "certs_on_chain": r.extra.get("certs_on_chain"), "unacked_but_on_chain": r.extra.get("unacked_landed"),
+            "recovery_after_last_fault_s": None if r.recovery_after_last is None else round(r.recovery_after_last, 2),
+            "max_recovery_per_fault_s": round(max(rec), 2) if rec else None,
+            "longest_ack_gap_s": None if gap is None else round(gap, 2),
+            "verify_chain": {n: c for n, (c, _) in r.verify.items()},
+            "client_rejections": len(lg.anomalies), "node_starts_failed": self.cluster.restarts_failed,
+            "http": dict(sorted(lg.counts.items())),
+            "violations": lg.violations, "anomalies": lg.anomalies[:20],
+            "episodes": [vars(e) for e in r.episodes],
+        }
+
+    def print_summary(self, s: dict[str, Any]) -> None:
+        rows = [("seed", s["seed"]), ("duration (s)", s["duration_s"])]
+        rows += [(f"faults: {k}", v) for k, v in s["faults"].items()]
+        rows += [("faults total", s["faults_total"]),
+                 ("certificates acknowledged", s["certificates_acknowledged"]),
+                 ("  lost", s["lost"]), ("  duplicated", s["duplicated"]),
+                 ("  acked at another height/hash", s["misplaced"]),
+                 ("  unacknowledged but on chain", s["unacked_but_on_chain"]),
+                 ("revocations acknowledged", s["revocations_acknowledged"]),
+                 ("  revocations lost", s["revocations_lost"]),
+                 ("reads checked", s["reads_checked"]), ("stale reads", s["stale_reads"]),
+                 ("height regressions", s["height_regressions"]),
+                 ("distinct head hashes", f"{s['head_hashes']} ({s['head']} at height {s['height']})"),
+                 ("verify-chain exit codes", " ".join(f"{n}={c}" for n, c in s["verify_chain"].items())),
+                 ("recovery after last fault (s)", s["recovery_after_last_fault_s"]),
+                 ("longest recovery after a fault (s)", s["max_recovery_per_fault_s"]),
+                 ("longest gap between acks (s)", s["longest_ack_gap_s"]),
+                 ("client 4xx (anomalies)", s["client_rejections"]),
+                 ("violations", len(s["violations"]))]
+        width = max(len(k) for k, _ in rows)
+        print(f"\n== chaos summary (seed {s['seed']})")
+        for k, v in rows:
+            print(f"  {k:<{width}}  {v}")
+        for v in s["violations"][:30]:
+            print(f"  VIOLATION: {v}")
+        for a in s["anomalies"][:10]:
+            print(f"  note: {a}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="chaos.py", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--seed", type=int, required=True)
+    p.add_argument("--duration", type=float, required=True, help="seconds of faults (then heal and check)")
+    p.add_argument("--base-port", type=int, default=55100)
+    p.add_argument("--dir", type=Path, help="cluster directory (default: a new temporary one)")
+    p.add_argument("--keep", action="store_true", help="keep the cluster directory even when the run passes")
+    p.add_argument("--json", type=Path, help="also write the summary as JSON here")
+    p.add_argument("--quiet", action="store_true", help="no per-fault lines")
+    a = p.parse_args(argv)
+    if not 1 <= a.duration <= 24 * 3600:
+        p.error("--duration must be 1..86400 seconds")
+    if not 1024 <= a.base_port <= 63000:
+        p.error("--base-port must be 1024..63000")
+    d = (a.dir or Path(tempfile.mkdtemp(prefix=f"chaos-{a.seed}-"))).resolve()
+    if (d / "genesis.json").exists():
+        p.error(f"{d} already holds a cluster; chaos needs a fresh directory")
+    d.mkdir(parents=True, exist_ok=True)
+    chaos = Chaos(a.seed, a.duration, a.base_port, d, log=(lambda _t: None) if a.quiet else print)
+    try:
+        code = asyncio.run(chaos.run())
+    except PortTaken as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    s = chaos.summary()
+    s["dir"] = str(d)
+    chaos.print_summary(s)
+    if a.json:
+        a.json.write_text(json.dumps(s, indent=2, default=str) + "\n")
+    if code == 0 and not a.keep and a.dir is None:
+        shutil.rmtree(d, ignore_errors=True)
+    else:
+        print(f"  cluster directory: {d}")
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
