@@ -5,11 +5,12 @@ from __future__ import annotations
 import pytest
 
 from node.consensus import NotLeader, Role, TransferInProgress
+from tests.sim.cluster import Cluster
 
 from .helpers import ELECTION_UNITS, cluster, commit
 
 
-def answers(c, ctx: bytes) -> list[tuple[str, int]]:  # type: ignore[no-untyped-def]
+def answers(c: Cluster, ctx: bytes) -> list[tuple[str, int]]:
     return [(nid, rs.index) for nid, rs in c.read_log if rs.ctx == ctx]
 
 
