@@ -270,16 +270,29 @@ class ClusterHandle:
         wait_for(lambda: not self.alive(node), timeout, f"{node} to exit after SIGTERM")
 
     def alive(self, node: str) -> bool:
-        """The node's process exists and is not a zombie."""
+        """The node's process still exists: some thread of it is not yet a zombie.
+
+        Checking only the main thread is not enough: it turns zombie first while LevelDB's
+        background thread may still be finishing a write and holding the data directory's lock.
+        """
         pid = self.pids().get(node)
         if pid is None:
             return False
         try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            tasks = os.listdir(f"/proc/{pid}/task")
         except OSError:
             return False
-        return not stat.split(") ", 1)[1].startswith("Z") and str(self.config(node)).encode() in cmdline
+        if cmdline and str(self.config(node)).encode() not in cmdline:
+            return False  # the pid now belongs to another program
+        for tid in tasks:
+            try:
+                state = Path(f"/proc/{pid}/task/{tid}/stat").read_text().split(") ", 1)[1][:1]
+            except (OSError, IndexError):
+                continue
+            if state not in ("Z", "X"):
+                return True
+        return False
 
     def pids(self) -> dict[str, int]:
         out = {}
