@@ -130,6 +130,8 @@ class Engine:
         self._lost_log_rounds = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self.on_block: list[Callable[[Block], None]] = []
+        #: told when the leader drops a pooled transaction while building a block
+        self.on_reject: Callable[[bytes, TxRejected], None] | None = None
         self.fatal: BaseException | None = None
 
     # --- driving the core -----------------------------------------------------------------
@@ -391,7 +393,9 @@ class Engine:
                 apply_tx(overlay, tx, self.genesis,
                          BlockContext(head.height + 1, time_ms, len(chosen)), signers=claimed_signers(tx))
             except TxRejected as exc:
-                self._reject_waiters(tx.id, exc)
+                self.reject_waiters(tx.id, exc)
+                if self.on_reject is not None:
+                    self.on_reject(tx.id, exc)  # followers may be waiting for it on a client's behalf
                 continue
             chosen.append((tx, raw))
             size += len(raw)
@@ -411,7 +415,8 @@ class Engine:
         self.inflight_ids.update(t.id for t, _ in chosen)
         self.metrics.inc("blocks_proposed_total")
 
-    def _reject_waiters(self, tx_id: bytes, exc: TxRejected) -> None:
+    def reject_waiters(self, tx_id: bytes, exc: TxRejected) -> None:
+        """Whoever waits for ``tx_id`` to commit learns it never will, and why."""
         for fut in self.waiters.tx.pop(tx_id, []):
             if not fut.done():
                 fut.set_exception(exc)

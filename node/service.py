@@ -62,6 +62,7 @@ class NodeService:
         self._req_ids = itertools.count(1)
         self._fwd: dict[int, asyncio.Future[list[TxResult]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        engine.on_reject = self._tell_rejected
 
     # --- p2p glue -------------------------------------------------------------------------
     def on_peer_message(self, peer: str, payload: bytes) -> None:
@@ -75,6 +76,8 @@ class NodeService:
             self.engine.step_wire(peer, msg[1])
         elif kind == "fwd" and len(msg) == 3:
             self._on_forward(peer, msg[1], msg[2])
+        elif kind == "txrej" and len(msg) == 5:
+            self._on_rejected(peer, msg[1:])
         elif kind == "fwd_res" and len(msg) == 3:
             fut = self._fwd.pop(msg[1], None) if isinstance(msg[1], int) else None
             if fut is not None and not fut.done():
@@ -100,6 +103,26 @@ class NodeService:
                 await asyncio.sleep(0)  # admitting a big batch must not starve heartbeats
             results.append(self._admit_raw(raw).to_wire())
         self.engine.send(peer, msgpack.packb(["fwd_res", req_id, results], use_bin_type=True))
+
+    def _tell_rejected(self, tx_id: bytes, exc: TxRejected) -> None:
+        """Leader: a transaction accepted earlier failed when its block was built (e.g. another
+        transaction took its certificate number first). A follower that forwarded it is waiting
+        for a commit on its client's behalf; tell every follower, so the client hears the
+        refusal now instead of a timeout."""
+        payload = msgpack.packb(["txrej", tx_id, exc.status, exc.code, exc.message[:500]], use_bin_type=True)
+        for m in self.genesis.members:
+            if m.node_id != self.node_id:
+                self.engine.send(m.node_id, payload)
+
+    def _on_rejected(self, peer: str, fields: list[Any]) -> None:
+        tx_id, status, code, message = fields
+        if not (isinstance(tx_id, bytes) and isinstance(status, int) and 400 <= status < 500
+                and isinstance(code, str) and isinstance(message, str)):
+            self.metrics.inc("p2p_bad_messages_total")
+            return
+        if peer != self.engine.leader_id:
+            return  # only the leader decides what goes into blocks
+        self.engine.reject_waiters(tx_id, TxRejected(code, message, status))
 
     def _admit_raw(self, raw: bytes) -> TxResult:
         try:

@@ -123,3 +123,23 @@ async def test_a_stranger_cannot_issue_on_an_in_process_cluster(trio: Trio) -> N
                                                   trio.chain.chain_id).encode()], wait=True)
     assert res.status == 403 and res.code == "tx.issuer"
     assert leader.engine.state.head.height == 0
+
+
+async def test_conflicting_transactions_in_one_forwarded_batch_get_a_prompt_409(trio: Trio) -> None:
+    """Two different transactions for one certificate number, sent together through a follower:
+    one commits, the other is refused as a duplicate, promptly, not after a 15 s wait for a
+    commit that can never come (the leader refuses it only while building the block)."""
+    import dataclasses
+    import time
+
+    leader: Any = await inproc_leader(trio.nodes)
+    follower = next(node for node in trio.nodes.values() if node is not leader)
+    rec = make_record()
+    twin = dataclasses.replace(rec, holder_name="ALI BIN AHMAD")
+    key, chain_id = trio.chain.issuer, trio.chain.chain_id
+    t0 = time.monotonic()
+    res = await follower.service.submit([issue_tx(rec, key, chain_id).encode(),
+                                         issue_tx(twin, key, chain_id).encode()], wait=True)
+    assert [r.status for r in res] == [201, 409], [(r.status, r.code) for r in res]
+    assert res[1].code == "cert.duplicate"
+    assert time.monotonic() - t0 < 5
