@@ -420,7 +420,13 @@ class ClusterHandle:
         recs = [make_record() for _ in range(n)]
         txs = [issue_tx(r, key, self.chain_id) for r in recs]
         node = via or NAMES[0]
+        # A client honours 503 + Retry-After (no leader yet, e.g. an election under load); the
+        # transactions are idempotent, so resubmitting them is exactly what a real client does.
+        deadline = time.monotonic() + 30
         reply = post_txs(self.urls[node], txs)
+        while reply.status == 503 and time.monotonic() < deadline:
+            time.sleep(0.5)
+            reply = post_txs(self.urls[node], txs)
         assert reply.status == 200, reply.body
         out = []
         for rec, tx, res in zip(recs, txs, reply.body["results"], strict=True):
