@@ -31,6 +31,9 @@ Faults per directed link:
 * ``set_delay(src, dst, seconds, jitter)``: every chunk is delivered ``delay + U(0, jitter)``
   later, order preserved.
 * ``drop(src, dst)``: abort the link's current connections once (a flaky link: call it again).
+* ``tamper(src, dst, count, how)``: a man in the middle without keys: the next ``count``
+  session frames (after the handshake's hello and finish) that src sends to dst are altered:
+  ``flip`` one bit of the frame body, ``duplicate`` the frame or ``drop`` it.
 
 The proxy runs on its own event loop in its own thread (``ProxyThread``), so a busy harness
 (parsing blocks, signing transactions) never stalls the cluster's network.
@@ -67,6 +70,8 @@ class LinkPolicy:
     delay: float = 0.0
     jitter: float = 0.0
     healed: asyncio.Event = field(default_factory=asyncio.Event)
+    tamper_left: int = 0
+    tamper_how: str = "flip"
 
     def __post_init__(self) -> None:
         self.healed.set()
@@ -78,6 +83,67 @@ class LinkStats:
     refused: int = 0
     dropped: int = 0
     bytes: int = 0
+    tampered: int = 0
+
+
+class FrameCutter:
+    """Follows the frames (4-byte length, body) of the dialler's byte stream so that a tamper hits
+    a whole session frame; frames 0 and 1 are the handshake's hello and finish. Bytes pass through
+    as they arrive; only a frame chosen for tampering is held until it is complete."""
+
+    def __init__(self, pol: LinkPolicy, st: LinkStats, rng: random.Random) -> None:
+        self.pol, self.st, self.rng = pol, st, rng
+        self.header = bytearray()  # the current frame's header, while incomplete
+        self.left = 0  # body bytes of the current frame still to come
+        self.held: bytearray | None = None  # the whole frame, when it is to be tampered with
+        self.index = 0
+
+    def feed(self, data: bytes) -> bytes:
+        out = bytearray()
+        view = memoryview(data)
+        while view:
+            if self.left == 0 and self.held is None:
+                take = min(4 - len(self.header), len(view))
+                self.header += view[:take]
+                view = view[take:]
+                if len(self.header) < 4:
+                    break
+                self.left = int.from_bytes(self.header, "big")
+                if self.index >= 2 and self.pol.tamper_left > 0 and self.left > 0:
+                    self.pol.tamper_left -= 1
+                    self.held = bytearray(self.header)
+                else:
+                    out += self.header
+                self.header = bytearray()
+                if self.left == 0:
+                    self._end(out)
+                continue
+            take = min(self.left, len(view))
+            if self.held is not None:
+                self.held += view[:take]
+            else:
+                out += view[:take]
+            view = view[take:]
+            self.left -= take
+            if self.left == 0:
+                self._end(out)
+        return bytes(out)
+
+    def _end(self, out: bytearray) -> None:
+        if self.held is not None:
+            out += self._tampered(bytes(self.held))
+            self.held = None
+        self.index += 1
+
+    def _tampered(self, frame: bytes) -> bytes:
+        self.st.tampered += 1
+        if self.pol.tamper_how == "duplicate":
+            return frame + frame
+        if self.pol.tamper_how == "drop":
+            return b""
+        b = bytearray(frame)
+        b[self.rng.randrange(4, len(b))] ^= 1 << self.rng.randrange(8)
+        return bytes(b)
 
 
 class _Conn:
@@ -156,6 +222,12 @@ class ChaosProxy:
         pol.healed.clear()
         if mode == "reset":
             self.drop(src, dst)
+
+    def tamper(self, src: str, dst: str, count: int, how: str = "flip") -> None:
+        if how not in ("flip", "duplicate", "drop"):
+            raise ValueError(f"unknown tamper {how!r}")
+        pol = self._link(src, dst)
+        pol.tamper_left, pol.tamper_how = count, how
 
     def heal(self, src: str, dst: str) -> None:
         pol = self._link(src, dst)
@@ -242,8 +314,8 @@ class ChaosProxy:
             conn.writers.append(up_writer)
             loop = asyncio.get_running_loop()
             conn.tasks = [
-                loop.create_task(self._pipe(pol, st, reader, up_writer, first)),
-                loop.create_task(self._pipe(pol, st, up_reader, writer, b"")),
+                loop.create_task(self._pipe(pol, st, reader, up_writer, first, FrameCutter(pol, st, self._rng))),
+                loop.create_task(self._pipe(pol, st, up_reader, writer, b"", None)),
             ]
             await asyncio.wait(conn.tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
@@ -251,7 +323,7 @@ class ChaosProxy:
             conn.abort()
 
     async def _pipe(self, pol: LinkPolicy, st: LinkStats, reader: asyncio.StreamReader,
-                    writer: asyncio.StreamWriter, first: bytes) -> None:
+                    writer: asyncio.StreamWriter, first: bytes, cutter: FrameCutter | None) -> None:
         """Copy one direction, honouring delay and blackhole; order is always preserved."""
         queue: asyncio.Queue[tuple[float, bytes] | None] = asyncio.Queue()
         queued = [0]
@@ -261,7 +333,7 @@ class ChaosProxy:
 
         async def feed() -> None:
             last = 0.0
-            data = first
+            data = cutter.feed(first) if cutter is not None else first
             while True:
                 if data:
                     due = loop.time() + pol.delay + (self._rng.random() * pol.jitter if pol.jitter else 0.0)
@@ -276,6 +348,8 @@ class ChaosProxy:
                 if not data:
                     queue.put_nowait(None)
                     return
+                if cutter is not None:
+                    data = cutter.feed(data)
 
         async def drain() -> None:
             while True:
@@ -349,6 +423,10 @@ class ProxyThread:
     def heal(self, src: str, dst: str) -> None:
         assert self.proxy is not None
         self.call(self.proxy.heal, src, dst)
+
+    def tamper(self, src: str, dst: str, count: int, how: str = "flip") -> None:
+        assert self.proxy is not None
+        self.call(self.proxy.tamper, src, dst, count, how)
 
     def partition(self, groups: list[list[str]], mode: str = "reset") -> None:
         assert self.proxy is not None

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.chaos.ports import free_base
+from tests.chaos.ports import free_base, release
 from tests.node.helpers import ROOT
 
 CHAOS = ROOT / "scripts" / "chaos.py"
@@ -25,10 +25,14 @@ CHAOS = ROOT / "scripts" / "chaos.py"
 
 def run_chaos(tmp_path: Path, seed: int, duration: float) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
     out = tmp_path / "summary.json"
+    base = free_base()
     cmd = [sys.executable, str(CHAOS), "--seed", str(seed), "--duration", str(duration),
-           "--base-port", str(free_base()), "--dir", str(tmp_path / "cluster"), "--json", str(out), "--quiet"]
-    res = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=duration + 400,
-                         stdin=subprocess.DEVNULL)
+           "--base-port", str(base), "--dir", str(tmp_path / "cluster"), "--json", str(out), "--quiet"]
+    try:
+        res = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=duration + 400,
+                             stdin=subprocess.DEVNULL)
+    finally:
+        release(base)
     summary = json.loads(out.read_text()) if out.exists() else {}
     return res, summary
 

@@ -132,3 +132,28 @@ async def test_delay_is_added_per_link(delay: float) -> None:
         w.close()
     finally:
         await proxy.stop()
+
+
+@pytest.mark.parametrize("how", ["flip", "duplicate", "drop"])
+def test_tampering_hits_whole_session_frames_only(how: str) -> None:
+    import random
+
+    from scripts.chaos_proxy import FrameCutter, LinkPolicy, LinkStats
+
+    frames = [frame(bytes([i]) * (5 + i)) for i in range(6)]  # 0, 1: handshake; 2..5: session
+    stream = b"".join(frames)
+    pol, st = LinkPolicy(), LinkStats()
+    pol.tamper_left, pol.tamper_how = 2, how
+    cutter = FrameCutter(pol, st, random.Random(1))
+    out = b"".join(cutter.feed(stream[i:i + 3]) for i in range(0, len(stream), 3))  # split anywhere
+    assert st.tampered == 2 and pol.tamper_left == 0
+    head = frames[0] + frames[1]
+    assert out.startswith(head) and out.endswith(frames[4] + frames[5])
+    middle = out[len(head):len(out) - len(frames[4] + frames[5])]
+    if how == "duplicate":
+        assert middle == frames[2] * 2 + frames[3] * 2
+    elif how == "drop":
+        assert middle == b""
+    else:
+        assert len(middle) == len(frames[2] + frames[3]) and middle != frames[2] + frames[3]
+        assert middle[:4] == frames[2][:4]  # lengths intact: only bodies altered
