@@ -201,6 +201,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--txs", type=int, default=5000, help="commit/peer: transactions per throughput shape")
     p.add_argument("--inflight", type=int, default=1000, help="commit/peer: single-tx requests outstanding")
     p.add_argument("--sequential", type=int, default=200, help="commit/peer: one-at-a-time transactions")
+    p.add_argument("--peer-election", type=float, default=10.0,
+                   help="peer: PySyncObj election timeout (s, up to twice that); long, so it never churns")
     p.add_argument("--clients", type=int, default=8, help="commit: batch clients")
     p.add_argument("--batch", type=int, default=250, help="commit: transactions per batch request")
     p.add_argument("--certs", type=int, default=1_000_000, help="verify/storage: certificates on the node")
@@ -221,6 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.quick:
         args.txs, args.inflight, args.sequential, args.clients, args.batch = 200, 100, 20, 4, 50
         args.certs, args.sync_certs, args.duration, args.pdf_runs, args.pdf_count = 2000, 2000, 2.0, 2, 2
+        args.peer_election = 2.0
     Dirs.results, Dirs.cache = args.results.resolve(), args.cache.resolve()
     names = list(ORDER) if "all" in args.which else args.which
     started, load0 = time.time(), os.getloadavg()[0]

@@ -18,11 +18,12 @@ import argparse
 import asyncio
 import contextlib
 import os
+import statistics
 import time
 from typing import Any
 
 from scripts.bench_chain import make_issue_txs
-from scripts.bench_common import Cluster, Target, log, save, table
+from scripts.bench_common import Cluster, CpuMeter, Target, log, save, table
 from scripts.bench_http import post_batches, post_txs
 from scripts.bench_profile import Profiler, print_summary
 
@@ -32,9 +33,20 @@ IDLE_P50_MS = Target(5.0, "p50 <= 5 ms idle", at_most=True)
 def measure_ours(c: Cluster, pipe: list[bytes], seq: list[bytes], inflight: int) -> dict[str, Any]:
     """Ours in the two shapes the PySyncObj comparison uses (see ``bench_peer.measure``)."""
     lead = c.leader()
-    out = {"sequential": asyncio.run(post_txs([c.urls[lead]], seq, 1)),
-           "pipelined": asyncio.run(post_txs(c.urls, pipe, inflight))}
+    out = {"sequential": asyncio.run(post_txs([c.urls[lead]], seq, 1))}
+    with CpuMeter([c.pid(i) for i in range(4)]) as cpu:
+        out["pipelined"] = asyncio.run(post_txs(c.urls, pipe, inflight))
+    add_cpu(out["pipelined"], cpu, lead)
     return out
+
+
+def add_cpu(r: dict[str, Any], cpu: CpuMeter, lead: int | None) -> None:
+    """CPU milliseconds per committed transaction: all nodes together, the leader, a follower."""
+    per = cpu.per_tx_ms(r["committed"])
+    r["cpu_ms_per_tx"] = sum(per)
+    if lead is not None:
+        r["cpu_ms_per_tx_leader"] = per[lead]
+        r["cpu_ms_per_tx_follower"] = statistics.mean(p for i, p in enumerate(per) if i != lead)
 
 
 def bench_commit(args: argparse.Namespace, ctx: dict[str, Any]) -> dict[str, Any]:
@@ -61,7 +73,9 @@ def bench_commit(args: argparse.Namespace, ctx: dict[str, Any]) -> dict[str, Any
             if args.profile:
                 profs += [stack.enter_context(Profiler(c.pid(lead), "commit-leader")),
                           stack.enter_context(Profiler(c.pid(follower), "commit-follower"))]
+            cpu = stack.enter_context(CpuMeter([c.pid(i) for i in range(4)]))
             piped = asyncio.run(post_txs(c.urls, pipe, args.inflight))
+        add_cpu(piped, cpu, lead)
         log(f"commit: {n} in batches of {args.batch}, {args.clients} clients")
         batched = asyncio.run(post_batches(c.urls, batched_txs, args.clients, args.batch))
     result: dict[str, Any] = {"params": {"txs": n, "sequential": seq_n, "inflight": args.inflight,
@@ -75,6 +89,8 @@ def bench_commit(args: argparse.Namespace, ctx: dict[str, Any]) -> dict[str, Any
          f"{idle_f['latency_p50_ms']:.1f} / {idle_f['latency_p99_ms']:.1f} ms"),
         (f"single txs, {args.inflight} in flight", _fmt(piped)),
         ("  p50 / p99", f"{piped['latency_p50_ms']:.0f} / {piped['latency_p99_ms']:.0f} ms"),
+        ("  CPU per tx: 4 nodes / leader / follower", f"{piped['cpu_ms_per_tx']:.1f} / "
+         f"{piped['cpu_ms_per_tx_leader']:.1f} / {piped['cpu_ms_per_tx_follower']:.1f} ms"),
         (f"batches of {args.batch}, {args.clients} clients", _fmt(batched)),
         ("  request p50 / p99", f"{batched['batch_latency_p50_ms']:.0f} / {batched['batch_latency_p99_ms']:.0f} ms"),
     ]

@@ -112,6 +112,34 @@ def median(values: list[float]) -> float:
     return pct(values, 50)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (0 if it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """CPU seconds each of ``pids`` spends inside a ``with`` block: unlike wall-clock rates, CPU
+    per transaction hardly depends on how many other programs share the machine."""
+
+    def __init__(self, pids: list[int]) -> None:
+        self.pids = pids
+        self.used: list[float] = []
+
+    def __enter__(self) -> CpuMeter:
+        self._start = [cpu_seconds(p) for p in self.pids]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.used = [cpu_seconds(p) - s for p, s in zip(self.pids, self._start, strict=True)]
+
+    def per_tx_ms(self, committed: int) -> list[float]:
+        return [1000 * u / max(1, committed) for u in self.used]
+
+
 def get_json(url: str, timeout: float = 2.0) -> Any:
     with urllib.request.urlopen(url, timeout=timeout) as r:
         return json.loads(r.read())

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from scripts.bench_chain import CERTS_PER_HOLDER, du, holder_ic, single_node, write_single_config
-from scripts.bench_common import PY, ROOT, Target, free_base, get_json, log, save, table, wait_until
+from scripts.bench_common import PY, ROOT, CpuMeter, Target, free_base, get_json, log, save, table, wait_until
 from scripts.bench_http import read_load
 from scripts.bench_profile import Profiler, print_summary
 
@@ -89,10 +89,20 @@ def bench_verify(args: argparse.Namespace, ctx: dict[str, Any]) -> dict[str, Any
         with contextlib.ExitStack() as stack:
             if args.profile:
                 prof = stack.enter_context(Profiler(node.pid, "verify-node"))
-            result["holders_api"] = read_load(base, path="/api/v1/holders/{item}/certificates", items=items, **load)
-        result["semak"] = read_load(base, path="/semak", items=items, method="POST", body=f"csrf={token}&ic={{item}}",
-                                    content_type="application/x-www-form-urlencoded", cookie=cookie, **load)
-        result["hello_world"] = read_load(f"http://127.0.0.1:{hello_port}", path="/hello/{item}", items=items, **load)
+            with CpuMeter([node.pid]) as cpu:
+                result["holders_api"] = read_load(base, path="/api/v1/holders/{item}/certificates", items=items,
+                                                  **load)
+            _cpu(result["holders_api"], cpu)
+        with CpuMeter([node.pid]) as cpu:
+            result["semak"] = read_load(base, path="/semak", items=items, method="POST",
+                                        body=f"csrf={token}&ic={{item}}",
+                                        content_type="application/x-www-form-urlencoded", cookie=cookie, **load)
+        _cpu(result["semak"], cpu)
+        with CpuMeter([hello.pid]) as cpu:
+            result["hello_world"] = read_load(f"http://127.0.0.1:{hello_port}", path="/hello/{item}", items=items,
+                                              **load)
+        _cpu(result["hello_world"], cpu)
+        result["node_rss_mib"] = rss_mib(node.pid)
     finally:
         for p in (node, hello):
             p.terminate()
@@ -107,7 +117,10 @@ def bench_verify(args: argparse.Namespace, ctx: dict[str, Any]) -> dict[str, Any
                        ("POST /semak (HTML results page)", _fmt(s)),
                        ("aiohttp hello-world", _fmt(w)),
                        ("holders API / hello-world", f"{ratio:.2f}x", RATIO.verdict(ratio)),
-                       ("semak / hello-world", f"{s['per_second'] / w['per_second']:.2f}x")]
+                       ("semak / hello-world", f"{s['per_second'] / w['per_second']:.2f}x"),
+                       ("holders API / hello-world, by server CPU per request",
+                        f"{w['server_cpu_ms_per_request'] / h['server_cpu_ms_per_request']:.2f}x"),
+                       ("node memory (RSS) after the load", f"{result['node_rss_mib']:,.0f} MiB")]
     table(f"verify: one node, {n:,} certificates, {args.connections} connections", rows)
     if prof is not None:
         result["profile_verify-node"] = ps = prof.summary()
@@ -117,23 +130,36 @@ def bench_verify(args: argparse.Namespace, ctx: dict[str, Any]) -> dict[str, Any
     return result
 
 
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _cpu(r: dict[str, Any], cpu: CpuMeter) -> None:
+    r["server_cpu_ms_per_request"] = cpu.per_tx_ms(r["ok"])[0]
+
+
 def _fmt(r: dict[str, Any]) -> str:
     bad = r["non_2xx"] + r["errors"]
-    return (f"{r['per_second']:7.0f} req/s  p50 {r['latency_p50_ms']:6.1f} ms  p99 {r['latency_p99_ms']:6.1f} ms"
-            + (f"  ({bad} failed)" if bad else ""))
+    return (f"{r['per_second']:7.0f} req/s  p50 {r['latency_p50_ms']:6.1f} ms  p99 {r['latency_p99_ms']:6.1f} ms  "
+            f"server CPU {r['server_cpu_ms_per_request']:.2f} ms/req" + (f"  ({bad} failed)" if bad else ""))
 
 
-def family_sizes(data: Path) -> dict[str, int]:
-    """LevelDB's estimate of the bytes each key family takes (the node must be stopped)."""
+def family_sizes(data: Path) -> tuple[dict[str, int], dict[str, int]]:
+    """Per key family: LevelDB's estimate of its bytes on disk (compressed) and the bytes of its
+    keys and values as stored (before LevelDB's compression). The node must be stopped."""
     import plyvel
 
     db = plyvel.DB(str(data), create_if_missing=False)
     try:
-        out = {}
+        disk, logical = {}, {}
         for prefix in FAMILIES:
             p = prefix.encode()
-            out[prefix] = int(db.approximate_size(p, p[:-1] + bytes([p[-1] + 1])))
-        return out
+            disk[prefix] = int(db.approximate_size(p, p[:-1] + bytes([p[-1] + 1])))
+            logical[prefix] = sum(len(k) + len(v) for k, v in db.iterator(prefix=p))
+        return disk, logical
     finally:
         db.close()
 
@@ -144,13 +170,16 @@ def bench_storage(args: argparse.Namespace, ctx: dict[str, Any]) -> dict[str, An
     time.sleep(0.5)
     total = du(d / "data")
     per = total / n
-    fam = family_sizes(d / "data")
+    fam, logical = family_sizes(d / "data")
     result = {"certs": n, "bytes_on_disk": total, "bytes_per_cert": per, "families": fam,
+              "families_uncompressed": logical, "uncompressed_bytes_per_cert": sum(logical.values()) / n,
               "targets": [BYTES.record("bytes on disk per certificate", per, "B")]}
     rows: list[Any] = [("data directory", f"{total / 1e6:,.0f} MB for {n:,} certificates"),
-                       ("per certificate", f"{per:,.0f} B", BYTES.verdict(per))]
+                       ("per certificate", f"{per:,.0f} B", BYTES.verdict(per)),
+                       ("  keys + values before compression", f"{sum(logical.values()) / n:,.0f} B")]
     for prefix, size in sorted(fam.items(), key=lambda kv: -kv[1]):
         if size:
-            rows.append((f"  {FAMILIES[prefix]} ({prefix})", f"{size / n:,.0f} B/cert (LevelDB estimate)"))
+            rows.append((f"  {FAMILIES[prefix]} ({prefix})",
+                         f"{size / n:,.0f} B/cert on disk (estimate), {logical[prefix] / n:,.0f} B uncompressed"))
     table("storage: bytes on disk per certificate", rows)
     return save("storage", result)
