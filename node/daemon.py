@@ -33,6 +33,9 @@ GENESIS_KEY = b"S:genesis"
 
 AppFactory = Callable[[NodeService, NodeConfig], web.Application]
 MAX_REQUEST_LINE = 32 * 1024
+#: On SIGTERM, requests still waiting (e.g. for a commit) get this long before they are cut off;
+#: aiohttp's default is 60 s, longer than systemd or cluster.py wait for a clean stop.
+SHUTDOWN_GRACE = 3.0
 #: Largest p2p message. Raft batches and forwarded transactions are sized to fit it.
 P2P_MAX_FRAME = 8 << 20
 
@@ -164,7 +167,7 @@ class Node:
             # long (default 10 s), which also delayed every shutdown by 10 s after a 413.
             self._runner = web.AppRunner(app, access_log=None, handle_signals=False,
                                          max_line_size=MAX_REQUEST_LINE, max_field_size=MAX_REQUEST_LINE,
-                                         lingering_time=2.0)
+                                         lingering_time=2.0, shutdown_timeout=SHUTDOWN_GRACE)
             await self._runner.setup()
             await web.SockSite(self._runner, http_sock).start()
         log.info("node started: p2p %s:%d, http %s:%d", self.cfg.p2p_host, self.cfg.p2p_port,
