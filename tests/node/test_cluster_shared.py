@@ -277,3 +277,26 @@ def test_a_node_whose_key_is_not_in_genesis_refuses_to_start(shared_cluster: Clu
         lines = err.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith("error: ") and words in lines[0], err
     c.same_head()
+
+
+def test_demo_issues_sample_certificates_with_every_verdict(shared_cluster: ClusterHandle) -> None:
+    """``cluster.py up --demo`` on a running cluster: an approved meeting, issued, revoked,
+    superseded and corrected certificates, and approved candidates still pending."""
+    import csv
+
+    c = shared_cluster
+    res = c.script("up", "--demo")
+    assert "demo:" in res.stdout and "certificates issued" in res.stdout, res.stdout
+    with (c.dir / "demo-holders.csv").open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    url = c.urls[c.follower()]
+    verdicts = {"revoked": "revoked", "superseded": "superseded", "correction": "valid", "": "valid"}
+    for row in rows:
+        if row["cert_no"]:
+            got = get(f"{url}/api/v1/certificates/{row['cert_no']}")
+            assert got.status == 200 and got.body["status"] == verdicts[row["note"]], (row, got.body)
+        else:
+            st = get(f"{url}/api/v1/holders/{row['ic']}/status")
+            assert st.status == 200 and st.body["pending"], (row, st.body)
+    assert {r["note"] for r in rows} >= {"revoked", "superseded", "correction"}
+    c.same_head()
