@@ -198,6 +198,28 @@ def test_correction_supersedes_and_points_to_the_new_certificate(cluster: LocalC
     assert nothing.returncode == 2 and "say what to correct" in nothing.stderr
 
 
+def test_vc_exported_by_the_cluster_verifies_and_detects_edits(cluster: LocalCluster, tmp_path: Path) -> None:
+    from certificate.keys import PublicKey
+    from certificate.vc import verify_credential
+
+    batch = write_batch(tmp_path / "vc.csv", make_rows(1, seed=6, jpps_ref="JPPS/T/VC"))
+    assert cluster.cli(*issue_args(cluster, batch)).returncode == 0
+    cert_no = read_result(Path(f"{batch}.result.csv"))[0]["cert_no"]
+    node_keys = [PublicKey.from_hex(m["public_key"]) for m in json.loads(cluster.genesis.read_text())["members"]]
+    for node in (2, 4):
+        status, vc = cluster.get(f"/api/v1/certificates/{cert_no}/vc", node=node)
+        assert status == 200
+        again = json.loads(json.dumps(vc, indent=1))
+        assert verify_credential(again, trusted_keys=node_keys), "a VC from the chain must verify"
+        edited = json.loads(json.dumps(vc))
+        edited["credentialSubject"]["name"] += " X"
+        assert not verify_credential(edited, trusted_keys=node_keys)
+        edited = json.loads(json.dumps(vc))
+        edited["credentialSubject"]["achievement"]["level"] = 5
+        assert not verify_credential(edited, trusted_keys=node_keys)
+    assert not verify_credential(vc, trusted_keys=[]), "a key outside the genesis membership is not trusted"
+
+
 def test_governance_add_issue_remove(cluster: LocalCluster, tmp_path: Path) -> None:
     officer = tmp_path / "officer.key"
     write_key_file(officer, SigningKey.generate())
