@@ -46,6 +46,7 @@ def test_a_stale_pid_file_never_gets_another_program_signalled(tmp_path: Path) -
 def test_up_refuses_clearly_when_a_port_is_taken(tmp_path: Path) -> None:
     d, base = tmp_path / "c", next_base()
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a TIME_WAIT from an earlier run is fine
         s.bind(("127.0.0.1", base + 1002))
         s.listen()
         res = run(d, base, "up")
