@@ -161,15 +161,21 @@ def summary(results: dict[str, Any]) -> list[dict[str, Any]]:
     return targets
 
 
-def write_baseline(path: Path, started: float, load: tuple[float, float]) -> None:
-    m = machine()
+def code_version() -> str:
+    """The commit the run measures, and any tracked files changed in the work tree."""
     try:
         head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
                               text=True).stdout.strip()
         dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True).stdout.strip()
+                               capture_output=True, text=True).stdout.split()[1::2]
     except OSError:
-        head, dirty = "?", ""
+        return "?"
+    return head + (f" with uncommitted changes to {', '.join(dirty)}" if dirty else "")
+
+
+def write_baseline(path: Path, started: float, load: tuple[float, float], code: str) -> None:
+    m = machine()
+    end_code = code_version()
     notes = ""
     if path.exists() and NOTES_MARK in path.read_text():
         notes = path.read_text().split(NOTES_MARK, 1)[1]
@@ -181,7 +187,7 @@ def write_baseline(path: Path, started: float, load: tuple[float, float]) -> Non
         f"- date: {datetime.now().astimezone().isoformat(timespec='seconds')} "
         f"(run took {(time.time() - started) / 60:.0f} min)",
         f"- command: `{cmd}`",
-        f"- code: {head}{' with uncommitted changes in the work tree' if dirty else ''}",
+        f"- code: {code} at the start" + (f" ({end_code} at the end)" if end_code != code else ""),
         f"- machine: {m['cores']} cores ({m['cpu']}), {m['memory_mib'] / 1024:.0f} GiB memory, Python {m['python']}, "
         f"{m['platform']}",
         f"- load average (1 min) at start / end: {load[0]:.1f} / {load[1]:.1f} (other people's tests share the CPUs)",
@@ -226,11 +232,11 @@ def main(argv: list[str] | None = None) -> int:
         args.peer_election = 2.0
     Dirs.results, Dirs.cache = args.results.resolve(), args.cache.resolve()
     names = list(ORDER) if "all" in args.which else args.which
-    started, load0 = time.time(), os.getloadavg()[0]
+    started, load0, code = time.time(), os.getloadavg()[0], code_version()
     results = run(names, args)
     summary(results)
     if "all" in args.which and not args.quick:
-        write_baseline(args.baseline, started, (load0, os.getloadavg()[0]))
+        write_baseline(args.baseline, started, (load0, os.getloadavg()[0]), code)
     targets = [t for r in results.values() for t in r.get("targets", [])]
     save("summary", {"benchmarks": list(results), "targets": targets, "seconds": time.time() - started})
     return 0
