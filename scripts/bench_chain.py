@@ -54,6 +54,29 @@ def holder_ic(h: int) -> str:
     return f"{born:%y%m%d}{place}{serial:04d}"
 
 
+#: Programmes to fall back on when the MySPIKE listing (``../shared/data``) is not beside the clone.
+_PROGRAMMES = (("SKM", 3, "A031-002-3:2022", "OPERASI PERIKANAN TANGKAPAN", "K06019", "AKADEMI PERIKANAN MALAYSIA"),
+               ("DKM", 4, "Q869-002-4:2016", "PENJAGAAN IBU SELEPAS BERSALIN MAMACARE", "L03000",
+                "AVICENNA ACADEMY MALAYSIA"),
+               ("DKM", 4, "Q869-005-4:2024", "TERAPI BEKAM BASAH", "L03000", "AVICENNA ACADEMY MALAYSIA"))
+
+
+def _rows(n: int) -> list[dict[str, Any]]:
+    from scripts import demo
+
+    if demo.PROGRAMMES.exists():
+        return demo.demo_rows(n)
+    out = []
+    for i in range(n):
+        kind, level, noss, prog, centre, centre_name = _PROGRAMMES[i % len(_PROGRAMMES)]
+        gender = "F" if i % 2 else "M"
+        name = f"{demo.GIVEN[i % len(demo.GIVEN)]} {demo.FAMILY[gender][i % len(demo.FAMILY[gender])]}".strip()
+        out.append({"name": name, "kind": kind, "level": level, "noss_code": noss, "programme_ms": prog,
+                    "programme_en": prog, "method": demo.METHODS[i % len(demo.METHODS)], "centre_code": centre,
+                    "centre_name": centre_name})
+    return out
+
+
 def _pack(value: Any) -> bytes:
     packed: bytes = msgpack.packb(value, use_bin_type=True)
     return packed
@@ -65,13 +88,11 @@ class TxFactory:
 
     def __init__(self, key: SigningKey, chain_id: str, tag: str, programmes: int = 97, *,
                  real_activation: bool = True) -> None:
-        from scripts.demo import demo_rows
-
         self.key, self.chain_id, self.tag = key, chain_id, tag
         self.real_activation = real_activation
         self.pub = key.public.raw
         self.templates: list[CertificateRecord] = []
-        for i, r in enumerate(demo_rows(programmes)):
+        for i, r in enumerate(_rows(programmes)):
             self.templates.append(CertificateRecord.create(
                 cert_no=derive_cert_no(r["kind"], r["level"], 2026, b"template"), kind=r["kind"], level=r["level"],
                 holder_name=r["name"], holder_ic=holder_ic(i), noss_code=r["noss_code"],

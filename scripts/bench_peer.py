@@ -26,6 +26,7 @@ import argparse
 import asyncio
 import base64
 import collections
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -236,6 +237,10 @@ def bench_peer(args: argparse.Namespace, ctx: dict[str, Any]) -> dict[str, Any]:
     from scripts.bench_common import Cluster, Target, save, table
 
     n, seq_n, inflight = args.txs, args.sequential, args.inflight
+    if importlib.util.find_spec("pysyncobj") is None:
+        why = "pysyncobj is not installed (.venv/bin/pip install -e '.[bench]')"
+        table("peer: skipped", [("PySyncObj", why)])
+        return save("peer", {"skipped": why, "targets": []})
     with Cluster(args.base_port) as c:
         log(f"peer: ours, {n} txs at {inflight} in flight and {seq_n} one at a time")
         ours = measure_ours(c, make_issue_txs(c.key_file(), c.chain_id, n, "peer-pipe"),
