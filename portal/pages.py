@@ -9,6 +9,7 @@ A traceback never reaches the browser: unexpected errors are logged and answered
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -250,6 +251,12 @@ async def html_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         return await error_page(request, PageError(exc.status, title, text, headers=keep))
     except asyncio.CancelledError:
         raise
+    except OSError as exc:
+        if request.path.startswith("/static/") and exc.errno in (errno.ENAMETOOLONG, errno.ENOENT, errno.EINVAL):
+            # aiohttp's static handler lets the file system's refusal of a hostile name escape
+            return await error_page(request, PageError(404, "error.404", "error.404_text"))
+        log.exception("unexpected error serving %s", request.path[:200])
+        return await error_page(request, PageError(500, "error.500", "error.500_text"))
     except Exception:
         log.exception("unexpected error serving %s", request.path[:200])
         return await error_page(request, PageError(500, "error.500", "error.500_text"))
