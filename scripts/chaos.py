@@ -121,12 +121,16 @@ class Cluster:
 
     @staticmethod
     def running(pid: int | None) -> bool:
+        """Any thread of the process still alive (a zombie leader whose other threads are still
+        exiting holds the data directory's lock: a restart then would fail)."""
         if pid is None:
             return False
         try:
-            return not Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z")
+            state = Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][:1]
+            tasks = os.listdir(f"/proc/{pid}/task")
         except (OSError, IndexError):
             return False
+        return state not in ("Z", "X") or tasks not in ([], [str(pid)])
 
     async def kill(self, node: str) -> None:
         pid = self.pid(node)
@@ -461,6 +465,7 @@ class Chaos:
                                      duplicated=len(verdict.duplicated),
                                      lost_revocations=len(verdict.lost_revocations),
                                      misplaced=len(verdict.misplaced), head_hashes=len(verdict.head_hashes),
+                                     block_time_ahead_s=round(verdict.block_time_ahead_s, 1),
                                      head=next(iter(verdict.head_hashes))[:16] if verdict.head_hashes else "")
         assert self.proxy is not None
         self.report.extra["links"] = self.proxy.link_stats()
@@ -522,6 +527,7 @@ class Chaos:
             "recovery_after_last_fault_s": None if r.recovery_after_last is None else round(r.recovery_after_last, 2),
             "max_recovery_per_fault_s": round(max(rec), 2) if rec else None,
             "longest_ack_gap_s": None if gap is None else round(gap, 2),
+            "block_time_ahead_s": r.extra.get("block_time_ahead_s"),
             "verify_chain": {n: c for n, (c, _) in r.verify.items()},
             "client_rejections": len(lg.anomalies), "node_starts_failed": self.cluster.restarts_failed,
             "http": dict(sorted(lg.counts.items())),
@@ -546,6 +552,7 @@ class Chaos:
                  ("recovery after last fault (s)", s["recovery_after_last_fault_s"]),
                  ("longest recovery after a fault (s)", s["max_recovery_per_fault_s"]),
                  ("longest gap between acks (s)", s["longest_ack_gap_s"]),
+                 ("newest block time ahead of real time (s)", s["block_time_ahead_s"]),
                  ("client 4xx (anomalies)", s["client_rejections"]),
                  ("violations", len(s["violations"]))]
         width = max(len(k) for k, _ in rows)

@@ -29,6 +29,7 @@ class NodeChain:
     where: dict[str, int] = field(default_factory=dict)  # cert_no -> height of its issue
     errors: list[str] = field(default_factory=list)
     time_backwards: int = 0
+    max_ahead_s: float = 0.0  # how far the newest block time ran ahead of the real clock
 
 
 async def converge(http: Http, timeout: float, min_height: int = 0) -> tuple[bool, dict[str, dict[str, Any]]]:
@@ -76,6 +77,7 @@ async def read_chain(http: Http, node: str, height: int, concurrency: int = 8) -
         nc.hashes.append(b["hash"])
         if b["time_ms"] < last_time:
             nc.time_backwards += 1
+        nc.max_ahead_s = max(nc.max_ahead_s, b["time_ms"] / 1000 - time.time())
         last_time = b["time_ms"]
         for t in b["txs"]:
             tx = msgpack.unpackb(base64.b64decode(t), raw=False)
@@ -98,6 +100,7 @@ class ChainVerdict:
     head_hashes: set[str] = field(default_factory=set)
     unacked_landed: int = 0
     certs_on_chain: int = 0
+    block_time_ahead_s: float = 0.0
 
 
 def judge(ledger: Ledger, chains: list[NodeChain]) -> ChainVerdict:
@@ -124,6 +127,7 @@ def judge(ledger: Ledger, chains: list[NodeChain]) -> ChainVerdict:
             if c.revokes.get(cn, 0) == 0:
                 v.lost_revocations.append(f"{cn}@{c.node}")
     if chains:
+        v.block_time_ahead_s = max(c.max_ahead_s for c in chains)
         v.certs_on_chain = len(chains[0].issues)
         v.unacked_landed = sum(1 for cn in chains[0].issues if cn in ledger.submitted and cn not in ledger.acks)
     for what, items in (("acknowledged certificate lost", v.lost), ("duplicated on chain", v.duplicated),

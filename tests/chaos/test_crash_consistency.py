@@ -151,19 +151,24 @@ def quick_leader(c: ClusterHandle) -> str | None:
     return None
 
 
+def exited(pid: int | None) -> bool:
+    """The whole process has exited: no PID, or a zombie whose threads are all gone. Neither an
+    empty /proc/PID/cmdline (memory is released first) nor a zombie thread-group leader is
+    enough: the other threads of a SIGKILLed process (LevelDB's, asyncio's) may still be exiting
+    and holding the files, and with them the LevelDB lock."""
+    if pid is None:
+        return True
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][:1]
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except (OSError, IndexError):
+        return True
+    return state in ("Z", "X") and tasks in ([], [str(pid)])
+
+
 def wait_dead(c: ClusterHandle, node: str) -> None:
-    """Until the process has fully exited. Not ``ClusterHandle.alive``: while a killed process
-    exits, /proc/PID/cmdline is already empty (its memory is gone) but its files, and so the
-    LevelDB lock, are released a moment later; only the zombie state (or no PID) means done."""
     pid = c.pids()[node]
-
-    def gone() -> bool:
-        try:
-            return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith(("Z", "X"))
-        except (OSError, IndexError):
-            return True
-
-    wait_for(gone, 10, f"{node} (pid {pid}) to exit")
+    wait_for(lambda: exited(pid), 15, f"{node} (pid {pid}) to exit")
 
 
 def all_acked_on_every_node(c: ClusterHandle, acked: dict[str, tuple[int, str, str]]) -> None:
