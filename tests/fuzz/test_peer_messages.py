@@ -42,7 +42,11 @@ def node(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         LOOP.close()
 
 
-u64 = st.one_of(st.integers(0, 20), st.integers(0, 2**64 - 1), st.just(2**64 - 1))
+# Terms and indexes up to 2**63: a term near 2**64 stops the node (the core's term+1 cannot be
+# encoded), the strict xfail tests/security/test_peers.py::test_a_huge_term_from_a_member_does_not_stop_the_node.
+# Kept out of the fuzzer so that it goes on finding other failures; raise to 2**64 - 1 once fixed.
+KNOWN_BUG_LIMIT = 2**63
+u64 = st.one_of(st.integers(0, 20), st.integers(0, KNOWN_BUG_LIMIT), st.just(KNOWN_BUG_LIMIT))
 entry = st.fixed_dictionaries({
     "term": u64, "index": u64, "type": st.sampled_from(["normal", "noop"]),
     "data": st.one_of(st.binary(max_size=64), st.just(BLOCK.encode()), st.just(ISSUE.encode())),
@@ -73,10 +77,6 @@ payload = st.one_of(
 )
 
 
-OPEN_BUG = "issue #8, open: intermittent on loaded machines (the fuzzed node sometimes stops answering); under study"
-
-
-@pytest.mark.xfail(reason=OPEN_BUG, strict=False)
 @FUZZ
 @given(peer=st.sampled_from(PEERS), messages=st.lists(payload, min_size=1, max_size=8))
 def test_odd_peer_payloads_never_stop_the_node(node: Any, peer: str, messages: list[bytes]) -> None:
@@ -94,7 +94,6 @@ def test_odd_peer_payloads_never_stop_the_node(node: Any, peer: str, messages: l
     assert st_["node_id"] == "jpk"
 
 
-@pytest.mark.xfail(reason=OPEN_BUG, strict=False)
 def test_the_node_still_works_after_the_fuzzing(node: Any, tmp_path: Path) -> None:
     assert node.engine.fatal is None and not node.failed.is_set()
     assert os.path.isdir(node.cfg.data_dir)

@@ -171,3 +171,31 @@ def test_a_recorded_session_replayed_to_a_node_is_refused(cluster: ClusterHandle
     # the node answers the replayed hello with a fresh reply and refuses the stale finish
     assert b"refused" in answer or answer == b"", answer[-200:]
     c.same_head(timeout=30)
+
+
+# --- what a member may send after the handshake ------------------------------------------------------
+
+@pytest.mark.xfail(strict=True, reason="BUG: node/consensus/message.py _uint accepts terms up to 2**64-1; a node "
+                   "that adopts such a term later campaigns (or answers) with term+1, which msgpack cannot encode: "
+                   "RaftLog.save / the send raise OverflowError in Engine._process and the engine stops. One "
+                   "message from any member (a bug, a stolen node key) stops any node.")
+@pytest.mark.parametrize("mtype", ["heartbeat", "vote", "app"])
+def test_a_huge_term_from_a_member_does_not_stop_the_node(tmp_path: Path, mtype: str) -> None:
+    import msgpack
+
+    from tests.node.helpers import start_node, write_chain
+
+    async def go() -> object:
+        chain = write_chain(tmp_path / "chain", ("jpk", "mampu", "agensi-1", "agensi-2"))
+        node = await start_node(chain.configs["jpk"], with_http=False)
+        try:
+            msg = {"type": mtype, "to": "jpk", "frm": "mampu", "term": 2**64 - 1, "log_term": 0, "index": 0,
+                   "entries": [], "commit": 0, "reject": False, "reject_hint": 0, "context": b""}
+            node.service.on_peer_message("mampu", msgpack.packb(["raft", msg], use_bin_type=True))
+            await asyncio.sleep(3)  # several election timeouts (500 ms here)
+            return node.engine.fatal
+        finally:
+            await node.stop()
+
+    fatal = asyncio.run(go())
+    assert fatal is None, f"the node stopped: {fatal!r}"
