@@ -41,7 +41,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scripts.chaos_checks import converge, judge, read_chain, verify_chains  # noqa: E402
+from scripts.chaos_checks import converge, judge, log_tail, read_chain, verify_chains  # noqa: E402
 from scripts.chaos_proxy import ProxyThread  # noqa: E402
 from scripts.chaos_workload import NODE_NAMES, Ack, Http, Ledger, Lifetimes, Workload  # noqa: E402
 
@@ -97,6 +97,7 @@ class Cluster:
     def __init__(self, d: Path, base: int, life: Lifetimes) -> None:
         self.dir, self.base, self.life = d, base, life
         self.restarts_failed = 0  # node processes that exited right after a start (port races)
+        self.start_failures: list[str] = []
         self.env = dict(os.environ, SPKM_CHAOS_CLOCK="1",
                         PYTHONPATH=os.pathsep.join([str(CLOCK_SHIM), os.environ.get("PYTHONPATH", "")]))
 
@@ -145,17 +146,20 @@ class Cluster:
         self.life.epoch[node] += 1
 
     async def restart(self, node: str) -> None:
-        """``cluster.py restart``; tries again (3 times) if the new process exits at once, e.g.
-        because a port it needs is briefly held by some other program's outgoing connection."""
-        for _attempt in range(3):
+        """``cluster.py restart``; tries again (up to 6 times, waiting longer each time) if the new
+        process exits at once, e.g. because a port it needs is briefly held by another program's
+        outgoing connection. Why a start failed is kept in ``start_failures``."""
+        for attempt in range(6):
             code, out = await self.script("restart", node)
             if code != 0:
                 raise RuntimeError(f"cluster.py restart {node} failed: {out}")
             pid = self.pid(node)
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(1.0 + attempt)
             if self.running(pid):
                 break
             self.restarts_failed += 1
+            tail = (self.dir / node / "node.log").read_text(errors="replace").strip().splitlines()[-1:]
+            self.start_failures.append(f"{node}: {tail[0][:200] if tail else '?'}")
         self.life.down.discard(node)
 
     async def ensure_all_running(self) -> None:
@@ -203,8 +207,10 @@ def prepare(d: Path, base: int) -> str:
 
 
 class Chaos:
-    def __init__(self, seed: int, duration: float, base: int, d: Path, log: Any = print) -> None:
+    def __init__(self, seed: int, duration: float, base: int, d: Path, log: Any = print,
+                 only: set[str] | None = None) -> None:
         self.seed, self.duration, self.base, self.dir = seed, duration, base, d
+        self.only = only
         self.rng = random.Random(seed)
         self.life = Lifetimes()
         self.cluster = Cluster(d, base, life=self.life)
@@ -220,6 +226,8 @@ class Chaos:
 
     # --- faults ------------------------------------------------------------------------------
     def pick(self, table: dict[str, int]) -> str:
+        if self.only is not None:
+            table = {k: w for k, w in table.items() if k in self.only} or table
         kinds = sorted(table)
         return self.rng.choices(kinds, weights=[table[k] for k in kinds])[0]
 
@@ -357,7 +365,7 @@ class Chaos:
         self.report.episodes.append(ep)
         self.report.faults[kind] += 1
         noise_task = None
-        if self.rng.random() < 0.35:
+        if self.rng.random() < 0.35 and (self.only is None or self.only & set(NOISE)):
             nkind = self.pick(NOISE)
             self.report.faults[nkind] += 1
             nep = Episode(nkind, "", time.monotonic() - self.t0)
@@ -382,6 +390,8 @@ class Chaos:
         for node in NODE_NAMES:
             if not Cluster.running(self.cluster.pid(node)):
                 await self.cluster.restart(node)
+        await asyncio.sleep(1.0)
+        await self.cluster.ensure_all_running()
 
     # --- the run -------------------------------------------------------------------------------
     async def run(self) -> int:
@@ -442,11 +452,14 @@ class Chaos:
                 if t.exception() is not None:
                     self.ledger.violation(f"client crashed: {t.exception()!r}")
             await recovery
-            ok, sts = await converge(http, 60)
+            ok, sts = await converge(http, 300)
             self.report.extra["heal_seconds"] = healed - last_fault
             if not ok:
-                self.ledger.violation(f"no convergence within 60 s of healing: "
-                                      f"{ {n: (s.get('height'), s.get('leader_id')) for n, s in sts.items()} }")
+                self.ledger.violation(
+                    f"no convergence after healing (300 s cap, or 30 s without progress): "
+                    f"{ {n: (s.get('height'), s.get('role'), s.get('leader_id')) for n, s in sts.items()} }; "
+                    + "; ".join(f"{n}: {log_tail(self.dir, n)}" for n in NODE_NAMES
+                                if n not in sts or sts[n].get("height") != max(x["height"] for x in sts.values())))
             self._recovery_per_episode()
             for t in tasks:
                 t.cancel()
@@ -482,7 +495,7 @@ class Chaos:
         if ack is None:
             self.ledger.violation("the probe certificate after healing was not acknowledged")
             return
-        ok, _ = await converge(http, 90, min_height=ack.height)
+        ok, _ = await converge(http, 300, min_height=ack.height)
         if ok:
             self.report.recovery_after_last = time.monotonic() - healed
 
@@ -530,6 +543,7 @@ class Chaos:
             "block_time_ahead_s": r.extra.get("block_time_ahead_s"),
             "verify_chain": {n: c for n, (c, _) in r.verify.items()},
             "client_rejections": len(lg.anomalies), "node_starts_failed": self.cluster.restarts_failed,
+            "node_start_failures": self.cluster.start_failures[:10],
             "http": dict(sorted(lg.counts.items())),
             "violations": lg.violations, "anomalies": lg.anomalies[:20],
             "episodes": [vars(e) for e in r.episodes],
@@ -554,6 +568,7 @@ class Chaos:
                  ("longest gap between acks (s)", s["longest_ack_gap_s"]),
                  ("newest block time ahead of real time (s)", s["block_time_ahead_s"]),
                  ("client 4xx (anomalies)", s["client_rejections"]),
+                 ("node starts retried", s["node_starts_failed"]),
                  ("violations", len(s["violations"]))]
         width = max(len(k) for k, _ in rows)
         print(f"\n== chaos summary (seed {s['seed']})")
@@ -575,6 +590,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--keep", action="store_true", help="keep the cluster directory even when the run passes")
     p.add_argument("--json", type=Path, help="also write the summary as JSON here")
     p.add_argument("--quiet", action="store_true", help="no per-fault lines")
+    p.add_argument("--faults", help=f"comma-separated subset of: {', '.join(sorted(PRIMARY | NOISE))} "
+                                    "(to reproduce one kind; default all)")
     a = p.parse_args(argv)
     if not 1 <= a.duration <= 24 * 3600:
         p.error("--duration must be 1..86400 seconds")
@@ -584,7 +601,10 @@ def main(argv: list[str] | None = None) -> int:
     if (d / "genesis.json").exists():
         p.error(f"{d} already holds a cluster; chaos needs a fresh directory")
     d.mkdir(parents=True, exist_ok=True)
-    chaos = Chaos(a.seed, a.duration, a.base_port, d, log=(lambda _t: None) if a.quiet else print)
+    only = set(a.faults.split(",")) if a.faults else None
+    if only is not None and not only <= set(PRIMARY) | set(NOISE):
+        p.error(f"unknown fault kinds: {', '.join(sorted(only - set(PRIMARY) - set(NOISE)))}")
+    chaos = Chaos(a.seed, a.duration, a.base_port, d, log=(lambda _t: None) if a.quiet else print, only=only)
     try:
         code = asyncio.run(chaos.run())
     except PortTaken as exc:

@@ -32,14 +32,24 @@ class NodeChain:
     max_ahead_s: float = 0.0  # how far the newest block time ran ahead of the real clock
 
 
-async def converge(http: Http, timeout: float, min_height: int = 0) -> tuple[bool, dict[str, dict[str, Any]]]:
+async def converge(http: Http, timeout: float, min_height: int = 0,
+                   stall: float = 30.0) -> tuple[bool, dict[str, dict[str, Any]]]:
     """Wait until every node answers with one leader and one head at ``min_height`` or above;
-    returns (ok, statuses)."""
-    deadline = time.monotonic() + timeout
+    returns (ok, statuses). Gives up after ``timeout`` or when no node's height has moved for
+    ``stall`` seconds: a node that lost its data catching up thousands of blocks on a loaded
+    machine is slow, not stuck, and is given the time as long as it makes progress."""
+    start = time.monotonic()
+    deadline = start + timeout
+    last_progress = start
+    best: dict[str, int] = {}
     sts: dict[str, dict[str, Any]] = {}
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and time.monotonic() - last_progress < stall:
         replies = await asyncio.gather(*(http.request("GET", n, "/api/v1/status", timeout=2) for n in NODE_NAMES))
         sts = {n: b for n, (s, b) in zip(NODE_NAMES, replies, strict=True) if s == 200 and isinstance(b, dict)}
+        for n, b in sts.items():
+            if int(b["height"]) > best.get(n, -1):
+                best[n] = int(b["height"])
+                last_progress = time.monotonic()
         if len(sts) == len(NODE_NAMES):
             heads = {(b["height"], b["head_hash"]) for b in sts.values()}
             leaders = {b.get("leader_id") for b in sts.values()}
@@ -48,6 +58,14 @@ async def converge(http: Http, timeout: float, min_height: int = 0) -> tuple[boo
                 return True, sts
         await asyncio.sleep(0.2)
     return False, sts
+
+
+def log_tail(cluster_dir: Path, node: str, lines: int = 6) -> str:
+    try:
+        text = (cluster_dir / node / "node.log").read_text(errors="replace").splitlines()[-lines:]
+    except OSError:
+        return "(no log)"
+    return " | ".join(line[:240] for line in text)
 
 
 async def read_chain(http: Http, node: str, height: int, concurrency: int = 8) -> NodeChain:

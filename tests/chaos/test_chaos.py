@@ -48,8 +48,6 @@ def check(res: subprocess.CompletedProcess[str], s: dict[str, Any]) -> None:
     assert not s["violations"], report
 
 
-@pytest.mark.xfail(reason="issue #8, open: on a loaded machine a wiped/restarted node sometimes does not "
-                          "converge within the 60 s after healing (seed 7); under study", strict=False)
 @pytest.mark.cluster
 @pytest.mark.timeout(420)
 def test_short_chaos_run_loses_nothing(tmp_path: Path) -> None:
