@@ -22,14 +22,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import itertools
 import json
-import os
 import random
 import shutil
-import signal
-import socket
 import sys
 import tempfile
 import time
@@ -42,33 +38,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from scripts.chaos_checks import converge, judge, log_tail, read_chain, verify_chains  # noqa: E402
+from scripts.chaos_cluster import Cluster, PortTaken, port_free, prepare, proxy_port  # noqa: E402
 from scripts.chaos_proxy import ProxyThread  # noqa: E402
 from scripts.chaos_workload import NODE_NAMES, Ack, Http, Ledger, Lifetimes, Workload  # noqa: E402
 
-CLUSTER = ROOT / "scripts" / "cluster.py"
-CLOCK_SHIM = ROOT / "scripts" / "chaos_clock"
 ELECTION_TIMEOUT = 1.0  # cluster.py's genesis: election_timeout_ms 1000
 PRIMARY = {"kill": 3, "pause": 2, "partition-2-2": 2, "partition-1-3": 2, "leader-isolated": 2,
            "one-way": 2, "leader-mute": 1, "leader-deaf": 1, "kill-2": 1, "crash-all": 1, "wipe": 1}
 NOISE = {"delay": 2, "flaky": 2, "clock": 1}
-
-
-def proxy_port(base: int, i: int) -> int:
-    return base + 500 + i
-
-
-def port_free(port: int) -> bool:
-    with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-class PortTaken(Exception):
-    pass
 
 
 @dataclass
@@ -89,121 +66,6 @@ class Report:
     recovery_after_last: float | None = None
     verify: dict[str, tuple[int, str]] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
-
-
-class Cluster:
-    """``scripts/cluster.py`` for one directory, plus the process bookkeeping the checks need."""
-
-    def __init__(self, d: Path, base: int, life: Lifetimes) -> None:
-        self.dir, self.base, self.life = d, base, life
-        self.restarts_failed = 0  # node processes that exited right after a start (port races)
-        self.start_failures: list[str] = []
-        self.env = dict(os.environ, SPKM_CHAOS_CLOCK="1",
-                        PYTHONPATH=os.pathsep.join([str(CLOCK_SHIM), os.environ.get("PYTHONPATH", "")]))
-
-    async def script(self, *args: str, timeout: float = 90) -> tuple[int, str]:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, str(CLUSTER), *args, "--dir", str(self.dir), "--base-port", str(self.base),
-            cwd=ROOT, env=self.env, stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
-        try:
-            out, _ = await asyncio.wait_for(proc.communicate(), timeout)
-        except TimeoutError:
-            proc.kill()
-            await proc.wait()
-            return 99, f"cluster.py {' '.join(args)} timed out"
-        return int(proc.returncode or 0), out.decode(errors="replace")
-
-    def pid(self, node: str) -> int | None:
-        try:
-            return int((self.dir / node / "node.pid").read_text())
-        except (OSError, ValueError):
-            return None
-
-    @staticmethod
-    def running(pid: int | None) -> bool:
-        """Any thread of the process still alive (a zombie leader whose other threads are still
-        exiting holds the data directory's lock: a restart then would fail)."""
-        if pid is None:
-            return False
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][:1]
-            tasks = os.listdir(f"/proc/{pid}/task")
-        except (OSError, IndexError):
-            return False
-        return state not in ("Z", "X") or tasks not in ([], [str(pid)])
-
-    async def kill(self, node: str) -> None:
-        pid = self.pid(node)
-        self.life.epoch[node] += 1
-        self.life.down.add(node)
-        await self.script("kill", node)
-        for _ in range(100):
-            if not self.running(pid):
-                break
-            await asyncio.sleep(0.05)
-        self.life.paused.discard(node)
-        self.life.epoch[node] += 1
-
-    async def restart(self, node: str) -> None:
-        """``cluster.py restart``; tries again (up to 6 times, waiting longer each time) if the new
-        process exits at once, e.g. because a port it needs is briefly held by another program's
-        outgoing connection. Why a start failed is kept in ``start_failures``."""
-        for attempt in range(6):
-            code, out = await self.script("restart", node)
-            if code != 0:
-                raise RuntimeError(f"cluster.py restart {node} failed: {out}")
-            pid = self.pid(node)
-            await asyncio.sleep(1.0 + attempt)
-            if self.running(pid):
-                break
-            self.restarts_failed += 1
-            tail = (self.dir / node / "node.log").read_text(errors="replace").strip().splitlines()[-1:]
-            self.start_failures.append(f"{node}: {tail[0][:200] if tail else '?'}")
-        self.life.down.discard(node)
-
-    async def ensure_all_running(self) -> None:
-        for node in NODE_NAMES:
-            if not self.running(self.pid(node)):
-                self.restarts_failed += 1
-                await self.restart(node)
-
-    async def pause(self, node: str) -> None:
-        self.life.paused.add(node)
-        await self.script("pause", node)
-
-    async def resume(self, node: str) -> None:
-        await self.script("resume", node)
-        self.life.paused.discard(node)
-
-    def set_clock(self, node: str, offset: float) -> None:
-        path = self.dir / node / "clock_offset"
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(f"{offset:.3f}\n")
-        tmp.replace(path)
-
-    def sigkill_leftovers(self) -> None:
-        for node in NODE_NAMES:
-            pid = self.pid(node)
-            if pid is None:
-                continue
-            with contextlib.suppress(OSError):
-                if str(self.dir / node / "node.toml").encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
-                    os.kill(pid, signal.SIGCONT)
-                    os.kill(pid, signal.SIGKILL)
-
-
-def prepare(d: Path, base: int) -> str:
-    """Keys, configs and a genesis whose p2p addresses are the proxy's; returns the chain id."""
-    from scripts.cluster import create
-
-    create(d, base)
-    gpath = d / "genesis.json"
-    genesis = json.loads(gpath.read_text())
-    for i, m in enumerate(genesis["members"], 1):
-        m["p2p"] = f"127.0.0.1:{proxy_port(base, i)}"
-    gpath.write_text(json.dumps(genesis, indent=2) + "\n")
-    return str(genesis["chain_id"])
 
 
 class Chaos:
@@ -289,14 +151,14 @@ class Chaos:
             node = (wl.leader() if kind == "leader-isolated" else None) or self.rng.choice(NODE_NAMES)
             p.partition([[node], [n for n in NODE_NAMES if n != node]], mode)
             await self.hold(wl, 2.0, 7.0)
-            p.heal_all()
+            p.heal_cuts()  # a concurrent delay fault keeps its links
             return f"{node} ({mode})"
         if kind == "partition-2-2":
             nodes = list(NODE_NAMES)
             self.rng.shuffle(nodes)
             p.partition([nodes[:2], nodes[2:]], mode)
             await self.hold(wl, 2.0, 7.0)
-            p.heal_all()
+            p.heal_cuts()  # a concurrent delay fault keeps its links
             return f"{'+'.join(sorted(nodes[:2]))} | {'+'.join(sorted(nodes[2:]))} ({mode})"
         if kind == "one-way":
             src, dst = self.rng.sample(NODE_NAMES, 2)
@@ -316,7 +178,7 @@ class Chaos:
                     else:
                         p.cut(other, lead, mode)
             await self.hold(wl, 2.0, 6.0)
-            p.heal_all()
+            p.heal_cuts()  # a concurrent delay fault keeps its links
             return f"{lead} ({mode})"
         raise ValueError(kind)
 

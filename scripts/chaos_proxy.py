@@ -245,11 +245,18 @@ class ChaosProxy:
         self.stats[(src, dst)].dropped += len(conns)
         return len(conns)
 
-    def heal_all(self) -> None:
+    def heal_cuts(self) -> None:
+        """Heal every cut (delays and tampering stay)."""
         for (src, dst), pol in self.policy.items():
-            pol.delay = pol.jitter = 0.0
             if pol.cut is not None:
                 self.heal(src, dst)
+
+    def heal_all(self) -> None:
+        """Heal every cut, remove every delay, cancel pending tampering."""
+        for pol in self.policy.values():
+            pol.delay = pol.jitter = 0.0
+            pol.tamper_left = 0
+        self.heal_cuts()
 
     def partition(self, groups: Iterable[Iterable[str]], mode: str = "reset") -> None:
         """Cut every link between different groups, both ways."""
@@ -443,6 +450,10 @@ class ProxyThread:
     def heal_all(self) -> None:
         assert self.proxy is not None
         self.call(self.proxy.heal_all)
+
+    def heal_cuts(self) -> None:
+        assert self.proxy is not None
+        self.call(self.proxy.heal_cuts)
 
     def describe(self) -> dict[str, Any]:
         assert self.proxy is not None

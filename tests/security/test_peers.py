@@ -20,7 +20,7 @@ from node.genesis import load_genesis
 from node.p2p import handshake
 from node.p2p.errors import HandshakeError, P2PError
 from node.p2p.members import Member
-from scripts.chaos import prepare, proxy_port
+from scripts.chaos_cluster import prepare, proxy_port
 from scripts.chaos_proxy import ProxyThread
 from tests.chaos.ports import free_base, release
 from tests.node.conftest import stop_cluster
