@@ -14,8 +14,11 @@ from typing import Any, TypeVar
 
 from .types import Entry, EntryType
 
-# Everything is msgpack-encoded by the node; staying in uint64 keeps it a plain integer there.
-MAX_U64 = (1 << 64) - 1
+# Terms and indexes arrive from peers. The core computes term + 1 (campaigns) and index + 1
+# (appends), and the node msgpack-encodes the results as uint64: a bound well below 2**64 keeps
+# every such increment encodable, so one hostile or buggy member cannot stop a node with a
+# term of 2**64 - 1. An honest cluster never comes near 2**62.
+MAX_UINT = (1 << 62) - 1
 MAX_ID_LEN = 256
 
 _T = TypeVar("_T")
@@ -123,7 +126,7 @@ def _field(d: dict[Any, Any], key: str, typ: type[_T]) -> _T:
 
 def _uint(d: dict[Any, Any], key: str) -> int:
     value = _field(d, key, int)
-    if not 0 <= value <= MAX_U64:
+    if not 0 <= value <= MAX_UINT:
         raise ValueError(f"field {key!r} out of range")
     return value
 

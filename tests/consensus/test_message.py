@@ -20,10 +20,10 @@ from node.consensus import (
     RawNode,
     Role,
 )
+from node.consensus.message import MAX_UINT
 
-U64 = (1 << 64) - 1
 ids = st.text(min_size=1, max_size=20)
-uints = st.integers(min_value=0, max_value=U64)
+uints = st.integers(min_value=0, max_value=MAX_UINT)
 entries = st.builds(
     Entry,
     term=uints,
@@ -203,3 +203,16 @@ def test_step_never_raises_on_peer_input(role: str, inputs: list[object]) -> Non
             n.advance(rd)
         log = n.raft.log
         assert log.applied <= log.committed <= log.last_index()
+
+
+@pytest.mark.parametrize("key", ["term", "log_term", "index", "commit", "reject_hint"])
+def test_numbers_beyond_the_bound_are_refused_so_increments_stay_encodable(key: str) -> None:
+    """A term of 2**64 - 1 from a peer would make the next campaign's term unencodable."""
+    d = Message(type=MessageType.HEARTBEAT, to="a", frm="b", term=1).to_dict()
+    d[key] = MAX_UINT + 1
+    with pytest.raises(ValueError):
+        Message.from_dict(d)
+    d[key] = MAX_UINT
+    assert getattr(Message.from_dict(d), key) == MAX_UINT
+    # what the core may compute from it still fits the node's uint64 encoding
+    assert MAX_UINT + 1 < 2**64

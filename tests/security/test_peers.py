@@ -175,12 +175,9 @@ def test_a_recorded_session_replayed_to_a_node_is_refused(cluster: ClusterHandle
 
 # --- what a member may send after the handshake ------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="BUG: node/consensus/message.py _uint accepts terms up to 2**64-1; a node "
-                   "that adopts such a term later campaigns (or answers) with term+1, which msgpack cannot encode: "
-                   "RaftLog.save / the send raise OverflowError in Engine._process and the engine stops. One "
-                   "message from any member (a bug, a stolen node key) stops any node.")
 @pytest.mark.parametrize("mtype", ["heartbeat", "vote", "app"])
 def test_a_huge_term_from_a_member_does_not_stop_the_node(tmp_path: Path, mtype: str) -> None:
+    """Defence: node/consensus/message.py MAX_UINT (a term of 2**64 - 1 made term + 1 unencodable)."""
     import msgpack
 
     from tests.node.helpers import start_node, write_chain
