@@ -237,7 +237,8 @@ async def _json_body(request: web.Request) -> Any:
         return await request.json()
     except web.HTTPRequestEntityTooLarge:
         raise ApiError(413, "too_large", "request body too large") from None
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: json.loads gives up on nesting ~1000 deep; no valid request is deep.
         raise ApiError(400, "bad_json", "request body is not valid JSON") from None
 
 
