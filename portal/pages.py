@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import aiohttp_jinja2
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp_session import Session, get_session
 from multidict import MultiDictProxy
 
@@ -156,6 +157,12 @@ async def render(request: web.Request, template: str, ctx: dict[str, Any] | None
 
 # --- forms ---------------------------------------------------------------------------------
 
+# What aiohttp's body parsers raise for a body that is not what it claims to be. Its multipart
+# reader raises HttpProcessingError subclasses (BadHttpMessage, LineTooLong, InvalidHeader) for
+# a malformed part header or an endless line; those are the sender's fault, so a 400.
+MALFORMED_BODY: tuple[type[Exception], ...] = (ValueError, UnicodeDecodeError, AssertionError, HttpProcessingError)
+
+
 async def read_form(request: web.Request) -> MultiDictProxy[Any]:
     """A small url-encoded form; anything else (or anything big) is refused before parsing."""
     if request.content_type not in ("application/x-www-form-urlencoded", "multipart/form-data"):
@@ -166,7 +173,7 @@ async def read_form(request: web.Request) -> MultiDictProxy[Any]:
         raise PageError(413, "error.413", "form.too_large")
     try:
         return await request.post()
-    except (ValueError, UnicodeDecodeError, web.HTTPException):
+    except (*MALFORMED_BODY, web.HTTPException):
         raise PageError(400, "error.400", "form.bad") from None
 
 

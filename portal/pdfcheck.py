@@ -21,7 +21,7 @@ from aiohttp import BodyPartReader, web
 from certificate.pdf import PdfVerdict, verify_pdf
 from node.service import NodeService, Unavailable
 from portal.errors import ApiError
-from portal.pages import SETTINGS, PageError, fresh, lang_of, limit, render, require_csrf, service
+from portal.pages import MALFORMED_BODY, SETTINGS, PageError, fresh, lang_of, limit, render, require_csrf, service
 from portal.ratelimit import client_address
 from portal.security import CSRF_FIELD
 from portal.views import chain_status
@@ -130,7 +130,7 @@ async def page_post(request: web.Request) -> web.Response:
         data, token, name = await _multipart(request, cap)
     except TooLarge:
         return await form_error(413, "upload.too_large")
-    except (ValueError, AssertionError, web.HTTPException):
+    except (*MALFORMED_BODY, web.HTTPException):
         raise PageError(400, "error.400", "form.bad") from None
     await require_csrf(request, token)
     if data is None:
@@ -166,7 +166,7 @@ async def api_verify(request: web.Request) -> web.Response:
             data = await _read_limited(request, cap)
     except TooLarge:
         raise ApiError(413, "too_large", f"the PDF may be at most {cap} bytes") from None
-    except (ValueError, AssertionError):
+    except MALFORMED_BODY:
         raise ApiError(400, "bad_multipart", "the multipart body cannot be read") from None
     if not data:
         raise ApiError(400, "pdf.missing", "send the PDF as the request body or as multipart field 'pdf'")

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, assume, settings
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from schemathesis.checks import (
     content_type_conformance,
@@ -43,23 +43,9 @@ API = settings(max_examples=API_EXAMPLES, deadline=None,
                suppress_health_check=list(HealthCheck))
 
 
-def hits_known_multipart_bug(case: Any) -> bool:
-    """A multipart body that aiohttp's multipart parser refuses with BadHttpMessage (a part header
-    with a control character, or no part headers at all): the 500 of
-    tests/fuzz/test_pages.py::test_a_malformed_multipart_part_header_is_a_400_not_a_500 (strict
-    xfail, reported). Such cases are skipped here so that the fuzzer keeps looking for other
-    failures; remove this filter when that test passes."""
-    if not str(case.media_type or "").startswith("multipart/"):
-        return False
-    if not isinstance(case.body, dict):
-        return True
-    return any(not (32 <= ord(ch) < 127) or ch in '"\\' for k in case.body for ch in str(k))
-
-
 @schema.parametrize()
 @API
 def test_no_operation_answers_500_or_hangs(case: Any, live_node: tuple[PortalNode, dict[str, Holder]]) -> None:
-    assume(not hits_known_multipart_bug(case))
     response = case.call(base_url=live_node[0].url, timeout=10)
     case.validate_response(response, checks=[not_a_server_error])
     assert live_node[0].proc is not None and live_node[0].proc.poll() is None, "the node died"
@@ -68,7 +54,6 @@ def test_no_operation_answers_500_or_hangs(case: Any, live_node: tuple[PortalNod
 @schema.parametrize()
 @API
 def test_answers_match_the_openapi_document(case: Any, live_node: tuple[PortalNode, dict[str, Holder]]) -> None:
-    assume(not hits_known_multipart_bug(case))
     response = case.call(base_url=live_node[0].url, timeout=10)
     case.validate_response(response, checks=[status_code_conformance, content_type_conformance,
                                              response_schema_conformance])

@@ -100,14 +100,11 @@ def test_path_parameters_never_fail_with_500(live_node: tuple[PortalNode, dict[s
     check(r, started, f"GET {template.format(value)[:200]}")
 
 
-# --- a bug the fuzzers found ------------------------------------------------------------------------
+# --- a bug the fuzzers found (fixed: portal/pages.py MALFORMED_BODY) ---------------------------
 
 BAD_PART = b'--B\r\nContent-Disposition: form-data; name="\x05"\r\n\r\nx\r\n--B--\r\n'
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a multipart part header with a control character (aiohttp raises "
-                   "http_exceptions.BadHttpMessage, not ValueError) escapes portal/pages.py:read_form and "
-                   "portal/pdfcheck.py:api_verify/page_post and is answered 500")
 @pytest.mark.parametrize("path", ["/semak", "/status", "/log-masuk", "/daftar", "/log-keluar",
                                   "/pengguna/kata-laluan", "/semak/pdf", "/api/v1/verify-pdf"])
 def test_a_malformed_multipart_part_header_is_a_400_not_a_500(live_node: tuple[PortalNode, dict[str, Holder]],

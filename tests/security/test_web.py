@@ -292,8 +292,6 @@ def test_huge_request_lines_and_headers_are_refused(portal: tuple[PortalNode, di
     assert re.match(rb"HTTP/1\.[01] 4\d\d", head), head
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: JSON nested 100000 deep raises RecursionError in json.loads, which "
-                   "portal/api.py _json_body does not catch (only ValueError/UnicodeDecodeError): answered 500")
 @pytest.mark.parametrize("path", ["/api/v1/tx", "/api/v1/txs"])
 def test_deeply_nested_json_is_a_400(portal: tuple[PortalNode, dict[str, Holder]], path: str) -> None:
     body = b'{"txs": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
@@ -301,10 +299,6 @@ def test_deeply_nested_json_is_a_400(portal: tuple[PortalNode, dict[str, Holder]
     assert r.status_code == 400, (r.status_code, r.text[:200])
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: an upload streamed without Content-Length whose multipart preamble is one "
-                   "line over 512 KiB makes aiohttp raise http_exceptions.LineTooLong (a BadHttpMessage, not a "
-                   "ValueError): portal/pdfcheck.py page_post/api_verify answer 500 (same fix as the multipart "
-                   "header bug in tests/fuzz/test_pages.py)")
 @pytest.mark.parametrize("path", ["/semak/pdf", "/api/v1/verify-pdf"])
 def test_a_multipart_body_with_an_endless_first_line_is_a_4xx(portal: tuple[PortalNode, dict[str, Holder]],
                                                               path: str) -> None:
