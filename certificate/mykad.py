@@ -151,6 +151,15 @@ def _birth_date(yymmdd: str, today: date, field: str | None) -> date:
     return max(past)
 
 
+def _digits_of(text: str, *, strip_separators: bool, field: str | None) -> str:
+    text = text.strip()
+    if not text:
+        raise _refuse("mykad.empty", field)
+    if any(_FULLWIDTH_FIRST <= ord(c) <= _FULLWIDTH_LAST for c in text):
+        raise _refuse("mykad.fullwidth", field)
+    return _collect_digits(text, strip_separators=strip_separators, field=field)
+
+
 def parse_mykad(
     text: str,
     *,
@@ -171,12 +180,13 @@ def parse_mykad(
         raise _refuse("mykad.not_text", field)
     if len(text) > MAX_INPUT_LEN:
         raise _refuse("mykad.too_long", field)
-    text = text.strip()
-    if not text:
-        raise _refuse("mykad.empty", field)
-    if any(_FULLWIDTH_FIRST <= ord(c) <= _FULLWIDTH_LAST for c in text):
-        raise _refuse("mykad.fullwidth", field)
-    number = _collect_digits(text, strip_separators=strip_separators, field=field)
+    if len(text) == 12 and text.isascii() and text.isdigit():
+        # Already the bare number (how every stored record holds it, so every node checks this
+        # for every certificate): stripping and the separator checks would change nothing.
+        # isascii first: isdigit alone also takes Arabic-Indic and full-width digits.
+        number = text
+    else:
+        number = _digits_of(text, strip_separators=strip_separators, field=field)
     if len(number) != 12:
         raise _refuse("mykad.length", field, count=len(number))
     birth_date = _birth_date(number[:6], today or date.today(), field)

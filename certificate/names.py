@@ -91,6 +91,35 @@ def _refuse(prefix: str, key: str, field: str | None, **params: Any) -> Validati
     return ValidationError(code, MESSAGES[code].format(**params), field=field, **params)
 
 
+_ASCII_LETTERS: Final = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+#: The ASCII characters ``_normalise_str`` keeps unchanged in names and in other text, and
+#: the character each must contain (a letter; a letter or digit).
+_ASCII_NAME_CHARS: Final = _ASCII_LETTERS | {" "} | {c for c in NAME_PUNCTUATION if c.isascii()}
+_ASCII_TEXT_CHARS: Final = _ASCII_LETTERS | frozenset("0123456789 ") | {c for c in TEXT_PUNCTUATION if c.isascii()}
+_ASCII_LETTER: Final = re.compile(r"[A-Za-z]")
+_ASCII_ALNUM: Final = re.compile(r"[A-Za-z0-9]")
+
+
+def _is_normal_ascii(text: object, max_len: int, allowed: frozenset[str], required: re.Pattern[str]) -> bool:
+    """True when ``text`` is ASCII already in normal form: then normalising returns it as is.
+
+    Nearly every name and title on a certificate is plain ASCII, and most names occur once, so
+    the memo below does not help them. ASCII is NFC, has no marks and no typographic quotes,
+    and every allowed character is a letter, a digit (text only), the space or listed
+    punctuation; so single spaces, no space at either end, the length and one required
+    character are all that is left to check. Anything else takes the full path.
+    """
+    return (
+        isinstance(text, str)
+        and 0 < len(text) <= max_len
+        and allowed.issuperset(text)
+        and text[0] != " "
+        and text[-1] != " "
+        and "  " not in text
+        and required.search(text) is not None
+    )
+
+
 def _whitespace_to_spaces(text: str) -> str:
     """Every space separator and layout control (tab, newline) becomes one ASCII space."""
     return "".join(
@@ -172,6 +201,8 @@ def normalise_name(text: str, *, field: str | None = "name") -> str:
     typed (case included: the record says what the issuing officer submitted); see the module
     docstring for what is refused and why.
     """
+    if _is_normal_ascii(text, MAX_NAME_LEN, _ASCII_NAME_CHARS, _ASCII_LETTER):
+        return text
     name = _normalise(
         text,
         prefix="name",
@@ -192,6 +223,8 @@ def normalise_text(text: str, *, field: str, max_len: int) -> str:
     Like names, but digits are allowed and the punctuation is that of titles
     (``TEXT_PUNCTUATION``).  Codes are ``text.*``; ``field`` says which column or form field.
     """
+    if _is_normal_ascii(text, max_len, _ASCII_TEXT_CHARS, _ASCII_ALNUM):
+        return text
     result = _normalise(
         text,
         prefix="text",

@@ -14,10 +14,11 @@ from functools import lru_cache
 from typing import Any, Final
 
 from certificate import canonical
-from certificate.certno import normalise_cert_no, parse_cert_no
+from certificate.certno import CertNo, normalise_cert_no, parse_cert_no
 from certificate.errors import ValidationError
 from certificate.mykad import parse_mykad
 from certificate.names import normalise_name, normalise_text
+from certificate.noss import MAX_LEN as NOSS_MAX_LEN
 from certificate.noss import parse_noss
 
 KINDS: Final = ("SKM", "DKM", "DLKM", "PC")
@@ -63,6 +64,8 @@ FIELDS: Final = (
     "issued_at",
     "supersedes",
 )
+_FIELD_SET: Final = frozenset(FIELDS)
+_TEXT_FIELDS: Final = tuple(f for f in FIELDS if f not in ("level", "supersedes"))
 
 
 def utc_timestamp(moment: datetime) -> str:
@@ -306,7 +309,7 @@ class CertificateRecord:
         """
         if not isinstance(data, dict):
             raise ValidationError("record.type", "record must be an object")
-        names = set(FIELDS)
+        names = _FIELD_SET
         unknown = set(data) - names
         if unknown:
             raise ValidationError(
@@ -321,13 +324,23 @@ class CertificateRecord:
             )
         if not isinstance(data["level"], int) or isinstance(data["level"], bool):
             raise ValidationError("record.level", "level must be an integer", field="level")
-        for name in names - {"level", "supersedes"}:
+        for name in _TEXT_FIELDS:
             if not isinstance(data[name], str):
                 raise ValidationError("record.type", f"{name} must be text", field=name)
         if data["supersedes"] is not None and not isinstance(data["supersedes"], str):
             raise ValidationError(
                 "record.type", "supersedes must be text or null", field="supersedes"
             )
+        record = _normal_record(cls, data)
+        if record is not None:
+            return record
+        # Not provably normal by the quick checks: the full normalisation decides, and names
+        # the problem exactly as it always has.
+        return cls._from_dict_by_create(data)
+
+    @classmethod
+    def _from_dict_by_create(cls, data: dict[str, Any]) -> CertificateRecord:
+        """The reference check ``from_dict`` must agree with: normalise, then compare."""
         record = cls.create(**data)
         if record.to_dict() != data:
             raise ValidationError("record.not_normal", "record fields are not in normal form")
@@ -347,3 +360,116 @@ class CertificateRecord:
     @property
     def kind_title_en(self) -> str:
         return KIND_TITLES[self.kind][1]
+
+
+# --- the quick check of ``from_dict`` ------------------------------------------------------------
+# Every node decodes every transaction, so ``from_dict`` is on the hot path of the chain. It
+# used to rebuild the record through ``create`` and compare dicts; ``_normal_record`` instead
+# asks each field's validator whether the value is already exactly what ``create`` would make
+# of it. It only ever *accepts*: whenever it cannot prove a field normal it answers None and
+# ``from_dict`` falls back to ``create`` + compare, so every refusal (and its code) is the
+# reference one. The memoised helpers take only short keys (each refuses anything longer before
+# the cache), so a hostile transaction cannot fill the caches with megabyte strings.
+
+
+def _normal_record(cls: type[CertificateRecord], data: dict[str, Any]) -> CertificateRecord | None:
+    """The record of ``data`` if every field is provably in the form ``create`` gives it."""
+    kind, level = data["kind"], data["level"]
+    if level not in LEVELS_BY_KIND.get(kind, ()) or data["method"] not in METHODS:
+        return None
+    issued_on = _normal_issued_at(data["issued_at"])
+    jpps_date = _normal_iso_date(data["jpps_date"])
+    if issued_on is None or jpps_date is None or jpps_date > issued_on:
+        return None
+    cert_no = _normal_cert_no(data["cert_no"])
+    if cert_no is None or cert_no.kind != kind or cert_no.level != level:
+        return None
+    supersedes = data["supersedes"]
+    if supersedes is not None and (supersedes == data["cert_no"] or _normal_cert_no(supersedes) is None):
+        return None  # "" and every spelling but the normal one fail _normal_cert_no
+    if not (
+        _CENTRE_CODE.fullmatch(data["centre_code"])  # upper-case, no spaces: strip/upper keep it
+        and _normal_jpps_ref(data["jpps_ref"])
+        and _normal_noss(data["noss_code"], kind, level)
+        and _normal_mykad(data["holder_ic"], issued_on)
+        and _is_normal(normalise_name, data["holder_name"], field="holder_name")
+        and _is_normal(normalise_text, data["programme_ms"], field="programme_ms", max_len=200)
+        and _is_normal(normalise_text, data["programme_en"], field="programme_en", max_len=200)
+        and _is_normal(normalise_text, data["centre_name"], field="centre_name", max_len=200)
+    ):
+        return None
+    return cls(**data)
+
+
+def _is_normal(normalise: Any, text: str, **options: Any) -> bool:
+    try:
+        return bool(normalise(text, **options) == text)
+    except ValidationError:
+        return False
+
+
+def _normal_issued_at(text: str) -> date | None:
+    """The Malaysian date of a stored ``issued_at`` that is already in its one written form."""
+    return _normal_issued_at_cached(text) if len(text) == 20 else None
+
+
+@lru_cache(maxsize=1024)  # a batch shares a handful of timestamps
+def _normal_issued_at_cached(text: str) -> date | None:
+    try:
+        moment = parse_timestamp(text, "issued_at")
+    except ValidationError:
+        return None
+    # Round trip: e.g. year 0999 would be written back differently by strftime.
+    return malaysian_date(moment) if utc_timestamp(moment) == text else None
+
+
+def _normal_iso_date(text: str) -> date | None:
+    return _normal_iso_date_cached(text) if len(text) == 10 else None
+
+
+@lru_cache(maxsize=1024)  # one JPPS meeting date per batch
+def _normal_iso_date_cached(text: str) -> date | None:
+    try:
+        normal = parse_iso_date(text, "jpps_date")
+    except ValidationError:
+        return None
+    return date.fromisoformat(normal) if normal == text else None
+
+
+def _normal_cert_no(text: str) -> CertNo | None:
+    try:
+        cert_no = parse_cert_no(text)
+    except ValidationError:
+        return None
+    return cert_no if cert_no.text == text else None
+
+
+def _normal_jpps_ref(text: str) -> bool:
+    return len(text) <= 64 and _normal_jpps_ref_cached(text)
+
+
+@lru_cache(maxsize=1024)  # one JPPS meeting per batch
+def _normal_jpps_ref_cached(text: str) -> bool:
+    try:
+        return parse_jpps_ref(text) == text
+    except ValidationError:
+        return False
+
+
+def _normal_noss(text: str, kind: str, level: int) -> bool:
+    return len(text) <= NOSS_MAX_LEN and _normal_noss_cached(text, kind, level)
+
+
+@lru_cache(maxsize=4096)  # a batch covers a few programmes
+def _normal_noss_cached(text: str, kind: str, level: int) -> bool:
+    try:
+        return parse_noss_for_level(text, kind, level) == text
+    except ValidationError:
+        return False
+
+
+def _normal_mykad(text: str, issued_on: date) -> bool:
+    try:
+        return parse_mykad(text, strip_separators=True, today=issued_on, field="holder_ic").number == text
+    except ValidationError:
+        return False

@@ -1,0 +1,113 @@
+"""The quick paths of decoding agree with the reference checks they replace.
+
+``CertificateRecord.from_dict`` proves a stored record normal field by field instead of
+rebuilding it; names, titles and MyKad numbers already in normal form skip the full
+normalisation. Each must accept exactly what the reference accepts, with the same result, and
+refuse with the same code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from certificate.errors import ValidationError
+from certificate.mykad import _digits_of, parse_mykad
+from certificate.names import (
+    MAX_NAME_LEN,
+    NAME_PUNCTUATION,
+    TEXT_PUNCTUATION,
+    _normalise,
+    normalise_name,
+    normalise_text,
+)
+from certificate.record import FIELDS, CertificateRecord
+from tests.certificate.test_record import CERT_NO, NORMAL, OTHER_CERT_NO
+
+
+def _outcome(fn: Any, *args: Any, **kwargs: Any) -> tuple[str, Any]:
+    try:
+        return "ok", fn(*args, **kwargs)
+    except ValidationError as exc:
+        return "refused", exc.code
+
+
+# Values close to the normal ones: the normal value itself, loose spellings of it, and noise.
+_VARIANTS: dict[str, list[Any]] = {
+    "cert_no": [CERT_NO, CERT_NO.lower(), CERT_NO.replace("-", ""), " " + CERT_NO, OTHER_CERT_NO,
+                CERT_NO[:-1] + "0", "DKM4-26-7H3K9P2M-X", ""],
+    "kind": ["SKM", "skm", " SKM", "DKM", "PC", ""],
+    "level": [3, 1, 4, 0, 6],
+    "holder_name": ["Siti Nur Aisyah binti Ahmad", "Siti  Nur", " Siti", "Siti ", "Siti1", "O'NEIL A/L X",
+                    "Ｓｉｔｉ", "Zoë", "Zoe\u0308", "---", "", "S\tX", "A" * MAX_NAME_LEN, "A" * (MAX_NAME_LEN + 1)],
+    "holder_ic": ["900101145678", "900101-14-5678", " 900101145678", "９００１０１１４５６７８", "900101005678",
+                  "991301145678", "270101145678", "90010114567", "٩٠٠١٠١١٤٥٦٧٨"],
+    "noss_code": ["MC-024-3:2012", "mc-024-3:2012", "MC-024-2:2012", "MC-024-3", "CSH3", "MC  024", " MC-024-3"],
+    "programme_ms": ["Pemasangan Elektrik", "Pemasangan  Elektrik", "PEMBAIKAN – KENDERAAN", "123", "&&", ""],
+    "method": ["SLaPB", "SLAPB", "PPT", " PPT", "X"],
+    "centre_code": ["AB123", "ab123", " AB123", "A-1", "-A", ""],
+    "jpps_ref": ["JPPS/2026/11", "JPPS/2026/11 ", "JPPS  2026", " JPPS", "J" * 65, ""],
+    "jpps_date": ["2026-11-12", "2026-11-21", "2026-11-20", " 2026-11-12", "2026-02-30", "2026-W01-1"],
+    "issued_at": ["2026-11-20T01:02:03Z", "2026-11-19T16:00:00Z", "2026-11-11T15:59:59Z", "2026-11-20T01:02:60Z",
+                  "0999-01-01T00:00:00Z", "2026-11-20 01:02:03Z", ""],
+    "supersedes": [None, "", OTHER_CERT_NO, OTHER_CERT_NO.lower(), CERT_NO],
+}
+
+
+_ONE_CHANGE = st.sampled_from(sorted(_VARIANTS)).flatmap(lambda f: st.sampled_from(_VARIANTS[f]).map(lambda v: {f: v}))
+
+
+@settings(max_examples=1000)
+@given(st.one_of(
+    st.lists(_ONE_CHANGE, max_size=3).map(lambda cs: {k: v for c in cs for k, v in c.items()}),
+    st.fixed_dictionaries({f: st.sampled_from(_VARIANTS[f]) for f in FIELDS if f in _VARIANTS}),
+))
+@example({})
+def test_from_dict_agrees_with_create_and_compare(changes: dict[str, Any]) -> None:
+    data = {**NORMAL, **changes}
+    data["programme_en"] = data["programme_ms"]
+    data["centre_name"] = data["programme_ms"]
+    quick = _outcome(CertificateRecord.from_dict, dict(data))
+    reference = _outcome(CertificateRecord._from_dict_by_create, dict(data))
+    assert quick == reference
+    if quick[0] == "ok":
+        assert quick[1] == CertificateRecord.create(**data)
+        assert quick[1].to_dict() == data
+
+
+_ASCII = st.text(st.characters(min_codepoint=0, max_codepoint=127), max_size=40)
+_NEAR_ASCII = st.text(st.sampled_from(sorted(NAME_PUNCTUATION | TEXT_PUNCTUATION) + list("aZ09 \t\u00a0\u2019é")),
+                      max_size=20)
+
+
+@given(st.one_of(_ASCII, _NEAR_ASCII))
+@example("A" * MAX_NAME_LEN)
+@example("A" * (MAX_NAME_LEN + 1))
+def test_name_quick_path_agrees(text: str) -> None:
+    full = _outcome(_normalise, text, prefix="name", field="name", max_len=MAX_NAME_LEN,
+                    punctuation=NAME_PUNCTUATION, digits=False, typographic=True)
+    if full[0] == "ok" and not any(c.isalpha() for c in full[1]):
+        full = ("refused", "name.no_letter")
+    assert _outcome(normalise_name, text) == full
+
+
+@given(st.one_of(_ASCII, _NEAR_ASCII), st.sampled_from([5, 40, 200]))
+def test_text_quick_path_agrees(text: str, max_len: int) -> None:
+    full = _outcome(_normalise, text, prefix="text", field="t", max_len=max_len,
+                    punctuation=TEXT_PUNCTUATION, digits=True, typographic=False)
+    if full[0] == "ok" and not any(c.isalnum() for c in full[1]):
+        full = ("refused", "text.no_alnum")
+    assert _outcome(normalise_text, text, field="t", max_len=max_len) == full
+
+
+@given(st.text(st.sampled_from(list("0123456789-  ９٩x")), max_size=16), st.booleans())
+@example("900101145678", False)
+def test_mykad_quick_path_agrees(text: str, strip_separators: bool) -> None:
+    quick = _outcome(parse_mykad, text, strip_separators=strip_separators)
+    digits = _outcome(_digits_of, text, strip_separators=strip_separators, field="ic")
+    if digits[0] == "refused":
+        assert quick == digits
+    elif len(digits[1]) == 12 and quick[0] == "ok":
+        assert quick[1].number == digits[1]
