@@ -19,11 +19,9 @@ MT = MessageType
 def append_entry(r: Raft, kind: EntryType, data: bytes) -> int:
     index = r.log.last_index() + 1
     r.log.append([Entry(r.term, index, kind, data)])
-    # Counting ourselves before the entry is persisted is safe under the Ready contract: the
-    # caller persists it before sending anything, so no follower can ack it earlier, and a
-    # one-node cluster persists it before applying it.
-    r.prs[r.id].maybe_update(index)
-    maybe_commit(r)
+    # The leader does not count itself yet: its AppendEntries may leave before its own write
+    # (Ready.early_messages), so its copy counts towards the commit only once the caller says
+    # it is durable (``Raft.on_persisted``, from ``RawNode.advance``; Raft thesis §10.2.1).
     return index
 
 

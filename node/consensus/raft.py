@@ -110,7 +110,9 @@ class Raft:
         next_index = self.log.last_index() + 1
         self.prs = {p: Progress(next_index, self.cfg.max_inflight) for p in self.peers}
         me = self.prs[self.id]
-        me.match = next_index - 1
+        # Only what is durable counts for ourselves: entries below ``offset`` are stored; the
+        # unstable tail (perhaps being written right now) is counted by ``on_persisted``.
+        me.match = self.log.offset - 1
         me.become_replicate()
         # A no-op of the new term lets the leader commit (and so learn the commit index of)
         # everything before it: earlier-term entries only commit indirectly (Raft §5.4.2).
@@ -321,6 +323,15 @@ class Raft:
                 reject_hint=hint_index,
             )
         )
+
+    def on_persisted(self, index: int, term: int) -> None:
+        """The caller made our log durable up to entry ``index`` of ``term``. A leader counts
+        its own copy towards commitment only from here on. If the entry at ``index`` is no
+        longer of ``term`` the log was rewritten meanwhile and what was written is stale."""
+        if self.role is not Role.LEADER or self.log.term(index) != term:
+            return
+        if self.prs[self.id].maybe_update(index) and leader.maybe_commit(self):
+            leader.bcast_append(self)  # tell everyone the new commit index
 
     # ---- local requests ------------------------------------------------------------------
 

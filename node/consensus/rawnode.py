@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .config import Config
-from .message import Message
+from .message import Message, MessageType
 from .raft import Raft
 from .storage import Storage
 from .types import Entry, HardState, ReadState, Role, SoftState
@@ -23,22 +23,34 @@ from .types import Entry, HardState, ReadState, Role, SoftState
 class Ready:
     """One batch of work for the caller. The order matters for safety:
 
-    1. persist ``hard_state`` and ``entries`` (one atomic batch, or entries before the hard
-       state); fsync if ``must_sync``;
-    2. only then send ``messages``: they promise what step 1 made durable (a vote, an
+    1. ``early_messages`` may be sent at once, before or while step 2 runs: they are the
+       leader's AppendEntries and heartbeats, which promise nothing about this node's disk
+       (the leader counts its own copy towards commitment only once ``advance`` says it is
+       durable; Raft thesis §10.2.1). They are only ever non-empty when the term and vote
+       they are sent in are already durable;
+    2. persist ``hard_state`` and ``entries`` (one atomic batch, or entries before the hard
+       state); fsync if ``must_sync``. The core may keep taking input (``step``, ``tick``,
+       ``propose``...) while this runs, but ``ready()`` waits for ``advance``;
+    3. only then send ``messages``: they promise what step 2 made durable (a vote, an
        appended entry), and a crash must not break a promise;
-    3. apply ``committed_entries`` in order; serve each ``read_states`` item once the state
+    4. apply ``committed_entries`` in order; serve each ``read_states`` item once the state
        machine has applied its index;
-    4. call ``advance(ready)``.
+    5. call ``advance(ready)``: it is also how the core learns that ``entries`` are durable.
     """
 
     soft_state: SoftState | None = None
     hard_state: HardState | None = None
     entries: list[Entry] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)
+    early_messages: list[Message] = field(default_factory=list)
     committed_entries: list[Entry] = field(default_factory=list)
     read_states: list[ReadState] = field(default_factory=list)
     must_sync: bool = False
+
+
+# What a leader sends that depends on nothing of its own disk: entries it offers and the
+# commit index a quorum made durable. Everything else answers or promises something.
+_EARLY = frozenset((MessageType.APP, MessageType.HEARTBEAT))
 
 
 class RawNode:
@@ -115,11 +127,18 @@ class RawNode:
         soft, hard = self._soft_state(), self._hard_state()
         prev = self._prev_hard
         entries = list(r.log.unstable)
+        messages, early = r.msgs, []
+        if r.role is Role.LEADER and hard.term == prev.term and hard.vote == prev.vote:
+            # Our term and vote are durable, so the leader's own traffic need not wait.
+            early = [m for m in messages if m.type in _EARLY]
+            if early:
+                messages = [m for m in messages if m.type not in _EARLY]
         rd = Ready(
             soft_state=soft if soft != self._prev_soft else None,
             hard_state=hard if hard != prev else None,
             entries=entries,
-            messages=r.msgs,
+            messages=messages,
+            early_messages=early,
             committed_entries=r.log.committed_entries(r.cfg.max_committed_size_per_ready),
             read_states=r.read_states,
             must_sync=bool(entries) or hard.term != prev.term or hard.vote != prev.vote,
@@ -131,12 +150,15 @@ class RawNode:
         return rd
 
     def advance(self, rd: Ready) -> None:
-        """The caller has persisted, sent and applied everything in ``rd``."""
+        """The caller has persisted, sent and applied everything in ``rd``. This is the
+        "persisted up to (index, term)" input: a leader counts itself only from here on, so
+        a commit may follow (its messages come in the next Ready)."""
         if rd.hard_state is not None:
             self._prev_hard = rd.hard_state
         if rd.entries:
             last = rd.entries[-1]
             self.raft.log.stable_to(last.index, last.term)
+            self.raft.on_persisted(last.index, last.term)
         if rd.committed_entries:
             self.raft.log.applied_to(rd.committed_entries[-1].index)
         self._outstanding = False

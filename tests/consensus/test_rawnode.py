@@ -78,13 +78,18 @@ def test_single_node_ready_cycle() -> None:
     rd = persist(n, st)
     assert rd.soft_state is not None and rd.soft_state.role is Role.LEADER
     assert [e.type for e in rd.entries] == [EntryType.NOOP]
-    assert rd.committed_entries == rd.entries  # one node: committed once persisted
+    assert not rd.committed_entries  # the leader's own copy counts once advance says durable
+    noop = rd.entries
+    rd = persist(n, st)
+    assert rd.committed_entries == noop
     assert not n.has_ready()
     assert n.propose(b"hello") == 2
     rd = persist(n, st)
+    assert [e.data for e in rd.entries] == [b"hello"] and not rd.committed_entries
+    rd = persist(n, st)
     assert [e.data for e in rd.committed_entries] == [b"hello"]
     assert rd.hard_state == HardState(term=1, vote="solo", commit=2)
-    assert not rd.messages
+    assert not rd.messages and not rd.early_messages
     n.read_index(b"q")
     rd = persist(n, st)
     assert [(r.index, r.ctx) for r in rd.read_states] == [(2, b"q")]
@@ -112,7 +117,9 @@ def test_step_between_ready_and_advance_is_not_lost() -> None:
     n.advance(rd)
     rd2 = persist(n, st)
     assert [e.data for e in rd2.entries] == [b"late"]
-    assert [e.data for e in rd2.committed_entries] == [b"late"]
+    assert [e.type for e in rd2.committed_entries] == [EntryType.NOOP]
+    rd3 = persist(n, st)
+    assert [e.data for e in rd3.committed_entries] == [b"late"]
 
 
 def test_propose_on_follower_raises_not_leader_with_leader_id() -> None:

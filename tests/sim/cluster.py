@@ -1,10 +1,14 @@
 """N RawNodes on a virtual clock and a virtual network, driven one step (clock unit) at a time.
 
 The simulator plays the node daemon: it handles each Ready exactly as the contract says
-(persist, then send, then apply, then advance). "Durable" is what has been stored from a Ready;
-a crash throws away the RawNode and everything in memory, and a restart builds a new RawNode
-from the stored log and hard state. The applied state machine is durable or not at random, so
-both restart modes (``Config.applied`` set, or re-applying from scratch) are exercised.
+(send the early messages, persist, then send the rest, then apply, then advance). Like the
+daemon, whose fsync runs in a worker thread, a node may take several steps to persist a Ready
+(``slow_disk``): meanwhile it keeps stepping messages and ticks but takes no new Ready, and a
+crash loses the write while its early messages are already on the wire. "Durable" is what has
+been stored from a Ready; a crash throws away the RawNode and everything in memory (including
+an unfinished write), and a restart builds a new RawNode from the stored log and hard state.
+The applied state machine is durable or not at random, so both restart modes
+(``Config.applied`` set, or re-applying from scratch) are exercised.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from node.consensus import (
     NotLeader,
     RawNode,
     ReadState,
+    Ready,
     Role,
 )
 
@@ -42,6 +47,8 @@ class SimNode:
     restarts: int = 0
     log_version: int = 0  # bumped whenever the durable log changes
     checked: tuple[int, int, int] = (-1, -1, -1)  # what the checker last verified
+    writing: Ready | None = None  # a Ready whose write has not finished yet
+    write_done_at: int = 0
 
     @property
     def up(self) -> bool:
@@ -76,6 +83,9 @@ class Cluster:
         self.check = check
         self.time = 0
         self.crash_mid_ready = 0.0  # probability of crashing between persist and send
+        # Probability that a Ready's write takes ``1..slow_disk_steps`` steps to finish.
+        self.slow_disk = 0.0
+        self.slow_disk_steps = 1
         self.durable_sm_rate = 0.5
         self.stats = {"crashes": 0, "proposals": 0, "reads": 0}
         self.read_log: list[tuple[str, ReadState]] = []  # (node, answer) in delivery order
@@ -110,6 +120,7 @@ class Cluster:
         sn = self.nodes[nid]
         if sn.node is not None:
             sn.node = None
+            sn.writing = None  # an unfinished write never reached the disk
             self.stats["crashes"] += 1
 
     def restart(self, nid: str, durable_sm: bool | None = None) -> None:
@@ -213,33 +224,55 @@ class Cluster:
 
     def handle_ready(self, sn: SimNode) -> None:
         node = sn.raw
-        checker = self.checker
+        if sn.writing is not None:
+            if self.time < sn.write_done_at:
+                return  # the disk is still busy: no new Ready until this one is advanced
+            rd, sn.writing = sn.writing, None
+            if not self._finish_ready(sn, rd):
+                return
         while node.has_ready():
             rd = node.ready()
-            if rd.entries:
-                sn.storage.append(rd.entries)
-                checker.on_persist(sn, rd.entries)
-            if self.crash_mid_ready and self.rng.random() < self.crash_mid_ready / 2:
-                # Torn write: the contract allows entries to reach the disk before the hard
-                # state, so a crash may keep the entries and lose the hard state.
-                self.crash(sn.id)
-                return
-            if rd.hard_state is not None:
-                sn.storage.set_hard_state(rd.hard_state)
-                checker.on_hard_state(sn, rd.hard_state)
-            if self.crash_mid_ready and self.rng.random() < self.crash_mid_ready:
-                self.crash(sn.id)  # persisted, but nothing sent or applied
-                return
-            for m in rd.messages:
-                if m.type is MessageType.VOTE_RESP and not m.reject:
-                    checker.on_vote_granted(sn, m.term, m.to)
+            for m in rd.early_messages:
                 self.net.send(m, self.time)
-            for e in rd.committed_entries:
-                checker.on_apply(sn, e)
-            for rs in rd.read_states:
-                checker.on_read_state(sn, rs)
-                self.read_log.append((sn.id, rs))
-            node.advance(rd)
+            if rd.early_messages and self.crash_mid_ready and self.rng.random() < self.crash_mid_ready:
+                self.crash(sn.id)  # sent the leader's entries, wrote nothing
+                return
+            if self.slow_disk and (rd.entries or rd.hard_state) and self.rng.random() < self.slow_disk:
+                sn.writing = rd
+                sn.write_done_at = self.time + self.rng.randint(1, self.slow_disk_steps)
+                return
+            if not self._finish_ready(sn, rd):
+                return
+
+    def _finish_ready(self, sn: SimNode, rd: Ready) -> bool:
+        """Persist, send, apply and advance ``rd``; False if the node crashed on the way."""
+        node = sn.raw
+        checker = self.checker
+        if rd.entries:
+            sn.storage.append(rd.entries)
+            checker.on_persist(sn, rd.entries)
+        if self.crash_mid_ready and self.rng.random() < self.crash_mid_ready / 2:
+            # Torn write: the contract allows entries to reach the disk before the hard
+            # state, so a crash may keep the entries and lose the hard state.
+            self.crash(sn.id)
+            return False
+        if rd.hard_state is not None:
+            sn.storage.set_hard_state(rd.hard_state)
+            checker.on_hard_state(sn, rd.hard_state)
+        if self.crash_mid_ready and self.rng.random() < self.crash_mid_ready:
+            self.crash(sn.id)  # persisted, but nothing sent or applied
+            return False
+        for m in rd.messages:
+            if m.type is MessageType.VOTE_RESP and not m.reject:
+                checker.on_vote_granted(sn, m.term, m.to)
+            self.net.send(m, self.time)
+        for e in rd.committed_entries:
+            checker.on_apply(sn, e)
+        for rs in rd.read_states:
+            checker.on_read_state(sn, rs)
+            self.read_log.append((sn.id, rs))
+        node.advance(rd)
+        return True
 
     def run(self, steps: int) -> None:
         for _ in range(steps):

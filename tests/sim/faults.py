@@ -55,6 +55,10 @@ class FaultInjector:
         self.p_crash = rng.uniform(0.001, 0.008) if "crash" in kinds else 0.0
         if "crash" in kinds:
             cluster.crash_mid_ready = rng.uniform(0.0, 0.003)
+        # Not a fault but how the daemon works: its fsync runs in a thread while the node
+        # keeps taking messages, and its leader sends entries before its own write ends.
+        cluster.slow_disk = rng.choice((0.0, 0.2, 0.5, 0.9))
+        cluster.slow_disk_steps = rng.choice((1, 3, 10))
         self.max_fault_time = rng.choice((100, 300, 600))
         self.partition: set[tuple[str, str]] = set()
         self.partition_until = 0
