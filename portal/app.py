@@ -20,7 +20,8 @@ from node.service import NodeService
 from portal import api, candidate, pdfcheck, public
 from portal.accounts import ChainAccountStore
 from portal.errors import api_errors
-from portal.pages import ACCOUNTS, SETTINGS, Settings, html_errors, on_prepare, page_errors
+from portal.logouts import LogoutList
+from portal.pages import ACCOUNTS, LOGOUTS, SETTINGS, Settings, html_errors, on_prepare, page_errors
 from portal.ratelimit import RateLimiter
 from portal.security import SessionSecretError, session_key, session_storage
 
@@ -48,6 +49,7 @@ def make_app(service: NodeService, cfg: NodeConfig) -> web.Application:
         secure_cookies=service.public_base_url.startswith("https://"),
     )
     app[ACCOUNTS] = ChainAccountStore(service)
+    app[LOGOUTS] = LogoutList(cfg.data_dir / "portal-logouts.jsonl")
     aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
                          trim_blocks=True, lstrip_blocks=True)
     app.on_response_prepare.append(on_prepare)

@@ -28,6 +28,7 @@ from portal.accounts import AccountError
 from portal.i18n import normal_lang, t
 from portal.pages import (
     ACCOUNTS,
+    LOGOUTS,
     SETTINGS,
     PageError,
     field,
@@ -169,7 +170,7 @@ async def login_post(request: web.Request) -> web.Response:
 async def logout(request: web.Request) -> web.Response:
     form = await read_form(request)
     await require_csrf(request, form.get(CSRF_FIELD))
-    await end_login(request)
+    await end_login(request, request.app[LOGOUTS])
     await _flash(request, "login.logged_out")
     raise web.HTTPSeeOther("/log-masuk")
 

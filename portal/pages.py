@@ -28,6 +28,7 @@ from node.service import NodeService, Unavailable
 from portal import api
 from portal.accounts import AccountStore
 from portal.i18n import DEFAULT_LANG, Lang, has, normal_lang, t, translator
+from portal.logouts import LogoutList
 from portal.ratelimit import RateLimiter, client_address
 from portal.security import CSRF_FIELD, SECURITY_HEADERS, csrf_ok, csrf_token, session_holder
 
@@ -52,6 +53,7 @@ class Settings:
 
 SETTINGS = web.AppKey("portal_settings", Settings)
 ACCOUNTS = web.AppKey("portal_accounts", AccountStore)  # type: ignore[type-abstract]
+LOGOUTS = web.AppKey("portal_logouts", LogoutList)
 
 
 class PageError(Exception):
@@ -121,7 +123,7 @@ async def holder_of(request: web.Request) -> str | None:
         return None
     ic = session.get("ic")
     account = request.app[ACCOUNTS].get(ic) if isinstance(ic, str) else None
-    return session_holder(session, account.password_hash if account else None)
+    return session_holder(session, account.password_hash if account else None, request.app[LOGOUTS])
 
 
 async def render(request: web.Request, template: str, ctx: dict[str, Any] | None = None, *, status: int = 200,

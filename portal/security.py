@@ -10,7 +10,10 @@ cluster would otherwise overwrite each other's sessions.
 
 Every form carries the session's CSRF token; a POST without it gets a 403 page. Logging in
 starts a new session (new token, new creation time): a session planted before login is worth
-nothing after it.
+nothing after it. Each login also gets a random ``sid``; logging out lists it in the node's
+``LogoutList`` (portal/logouts.py), so a copy of the cookie taken before the logout is refused.
+(With a ``session_secret_file`` shared between nodes, a logout is known only to the node it was
+made on.)
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from aiohttp_session import Session, get_session, new_session
 from aiohttp_session.cookie_storage import EncryptedCookieStorage
 
 from certificate.keys import SigningKey
+from portal.logouts import LogoutList
 
 SESSION_MAX_AGE: Final = 8 * 3600
 LOGIN_MAX_AGE: Final = 2 * 3600
@@ -100,24 +104,32 @@ def password_fingerprint(password_hash: str) -> str:
 async def start_login(request: web.Request, ic: str, password_hash: str) -> Session:
     session = await new_session(request)
     session["ic"] = ic
+    session["sid"] = secrets.token_urlsafe(16)
     session["auth_at"] = int(time.time())
     session["pwfp"] = password_fingerprint(password_hash)
     csrf_token(session)
     return session
 
 
-async def end_login(request: web.Request) -> Session:
-    """Forget the login: a new, empty session replaces the cookie (and with it the CSRF token)."""
-    (await get_session(request)).invalidate()
+async def end_login(request: web.Request, logouts: LogoutList) -> Session:
+    """Forget the login: a new, empty session replaces the cookie (and with it the CSRF token), and
+    the login's sid is refused until it would have expired, whoever holds a copy of the cookie."""
+    old = await get_session(request)
+    sid, at = old.get("sid"), old.get("auth_at")
+    if isinstance(sid, str) and isinstance(at, int):
+        logouts.add(sid, at + LOGIN_MAX_AGE)
+    old.invalidate()
     session = await new_session(request)
     session.changed()
     return session
 
 
-def session_holder(session: Session, current_hash: str | None) -> str | None:
-    """The MyKad number of the logged-in holder, or None when the login is absent or stale."""
-    ic, at, fp = session.get("ic"), session.get("auth_at"), session.get("pwfp")
-    if not isinstance(ic, str) or not isinstance(at, int) or not isinstance(fp, str):
+def session_holder(session: Session, current_hash: str | None, logouts: LogoutList) -> str | None:
+    """The MyKad number of the logged-in holder, or None when the login is absent, stale or ended."""
+    ic, at, fp, sid = session.get("ic"), session.get("auth_at"), session.get("pwfp"), session.get("sid")
+    if not isinstance(ic, str) or not isinstance(at, int) or not isinstance(fp, str) or not isinstance(sid, str):
+        return None
+    if sid in logouts:
         return None
     if time.time() - at > LOGIN_MAX_AGE or current_hash is None:
         return None

@@ -92,11 +92,9 @@ def test_session_fixation_a_planted_cookie_never_becomes_a_login(portal: tuple[P
     assert not attacker.logged_in()
 
 
-@pytest.mark.xfail(strict=True, reason="BUG (design): logging out only replaces the browser's cookie; sessions are "
-                   "stateless encrypted cookies (portal/security.py end_login), so a copy of the logged-in cookie "
-                   "taken before the logout still opens /pengguna/profil for up to LOGIN_MAX_AGE (2 h)")
 def test_a_cookie_copied_before_logout_is_worthless_after_it(portal: tuple[PortalNode, dict[str, Holder]],
                                                              holder: Holder) -> None:
+    """Defence: portal/logouts.py LogoutList, checked by security.py session_holder."""
     url = portal[0].url
     victim = Browser(url, "10.7.7.8")
     victim.form("/log-masuk", {"ic": holder.ic, "password": PASSWORD})
