@@ -172,6 +172,33 @@ def wait_leader(base: int, timeout: float, nodes: list[int] | None = None) -> di
     return None
 
 
+def last_log_line(d: Path, node: str) -> str:
+    try:
+        lines = (d / node / "node.log").read_text(errors="replace").strip().splitlines()
+    except OSError:
+        return "(no log)"
+    return lines[-1][:300] if lines else "(empty log)"
+
+
+def wait_all_answer(d: Path, base: int, timeout: float) -> None:
+    """A leader needs only three nodes: "up" means all four run and answer, else say which did not."""
+    deadline = time.monotonic() + timeout
+    pending = dict(enumerate((n for n, _ in NODES), 1))
+    while pending and time.monotonic() < deadline:
+        for i, node in list(pending.items()):
+            if pid_of(d, node) is None:
+                raise ClusterError(f"{node} exited at start: {last_log_line(d, node)}")
+            try:
+                get_json(f"http://127.0.0.1:{http_port(base, i)}/api/v1/status", 0.5)
+            except (OSError, ValueError):
+                continue
+            del pending[i]
+        time.sleep(0.1)
+    if pending:
+        names = ", ".join(pending.values())
+        raise ClusterError(f"{names} did not answer within {timeout:.0f} s; see {d}/<node>/node.log")
+
+
 def cmd_up(d: Path, base: int, demo: bool) -> int:
     if not (d / "genesis.json").exists():
         create(d, base)
@@ -188,6 +215,7 @@ def cmd_up(d: Path, base: int, demo: bool) -> int:
     st = wait_leader(base, 30)
     if st is None:
         raise ClusterError(f"no leader elected within 30 s; see {d}/*/node.log")
+    wait_all_answer(d, base, 30)
     if demo:
         from scripts.demo import issue_demo
 

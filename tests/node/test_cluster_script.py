@@ -77,3 +77,19 @@ def test_a_privileged_or_huge_base_port_is_refused(tmp_path: Path) -> None:
 def test_commands_on_a_missing_cluster_say_how_to_make_one(tmp_path: Path) -> None:
     res = run(tmp_path / "none", next_base(), "status")
     assert res.returncode == 2 and "cluster.py up" in res.stderr, res.stderr
+
+
+def test_up_fails_and_names_the_node_that_exited_at_start(tmp_path: Path) -> None:
+    """Regression: ``up`` waited only for a leader (three nodes suffice) and printed "cluster up"
+    while one node had exited at start."""
+    d, base = tmp_path / "c", next_base()
+    cluster_script.create(d, base)
+    cfg = d / "agensi-2" / "node.toml"
+    cfg.write_text(cfg.read_text().replace('key_file = "../keys/agensi-2.key"', 'key_file = "../keys/missing.key"'))
+    try:
+        res = run(d, base, "up")
+        assert res.returncode == 2, res.stdout + res.stderr
+        assert "agensi-2" in res.stderr and "cluster up" not in res.stdout, res.stdout + res.stderr
+        assert "Traceback" not in res.stderr
+    finally:
+        run(d, base, "down")
