@@ -9,7 +9,11 @@ between keys.
 
 from __future__ import annotations
 
+import json
+import os
 import struct
+import threading
+import time
 import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -38,11 +42,45 @@ def _open(key: bytes, raw: bytes) -> bytes:
     return raw[4:]
 
 
+# Test hook for the chaos harness (scripts/chaos.py "slow-disk"): when the node is started with
+# SPKM_DISK_FAULTS=NAME, the file NAME beside its data directory may hold
+# {"fsync_delay_ms": N, "fail": false}; every synced write then waits N ms first (a slow or
+# saturated disk), or fails ("fail": true, a dying disk). Re-read at most every 0.2 s, so the
+# harness can switch it while the node runs. Unset in production: one attribute check per write.
+DISK_FAULTS_ENV = "SPKM_DISK_FAULTS"
+
+
+class DiskFaults:
+    def __init__(self, file: Path) -> None:
+        self._file = file
+        self._lock = threading.Lock()
+        self._read_at = -1.0
+        self._delay = 0.0
+        self._fail = False
+
+    def before_sync(self) -> None:
+        now = time.monotonic()
+        if now - self._read_at > 0.2:
+            with self._lock:
+                self._read_at = now
+                try:
+                    spec = json.loads(self._file.read_text())
+                    self._delay = max(0.0, float(spec.get("fsync_delay_ms", 0))) / 1000
+                    self._fail = spec.get("fail") is True
+                except (OSError, ValueError, TypeError, AttributeError):
+                    self._delay, self._fail = 0.0, False
+        if self._fail:
+            raise StorageError(f"synced write failed (injected by {DISK_FAULTS_ENV})")
+        if self._delay:
+            time.sleep(self._delay)
+
+
 class Batch:
     """An atomic group of writes; nothing is visible until ``commit``."""
 
-    def __init__(self, db: plyvel.DB, sync: bool) -> None:
+    def __init__(self, db: plyvel.DB, sync: bool, faults: DiskFaults | None = None) -> None:
         self._wb = db.write_batch(sync=sync)
+        self._faults = faults if sync else None
 
     def put(self, key: bytes, value: bytes) -> None:
         self._wb.put(key, _seal(key, value))
@@ -51,6 +89,8 @@ class Batch:
         self._wb.delete(key)
 
     def commit(self) -> None:
+        if self._faults is not None:
+            self._faults.before_sync()
         self._wb.write()
 
     def __enter__(self) -> Batch:
@@ -72,6 +112,8 @@ class Store:
     def __init__(self, path: Path, *, create: bool = True) -> None:
         self.path = path
         self.on_corruption: Callable[[CorruptionError], None] | None = None
+        faults_name = os.environ.get(DISK_FAULTS_ENV)
+        self._faults = DiskFaults(path.parent / faults_name) if faults_name else None
         if create:
             try:
                 path.mkdir(parents=True, exist_ok=True)
@@ -79,8 +121,10 @@ class Store:
                 what = "is not a directory" if path.exists() else f"cannot be created: {exc.strerror}"
                 raise StorageError(f"data directory {path} {what}") from None
         try:
+            # Bloom filters: most point reads while applying look for keys that do not exist
+            # (a new tx id, a new cert_no); the filter answers those without reading SST blocks.
             self._db = plyvel.DB(str(path), create_if_missing=create, paranoid_checks=True,
-                                 lru_cache_size=64 << 20, write_buffer_size=16 << 20)
+                                 lru_cache_size=64 << 20, write_buffer_size=16 << 20, bloom_filter_bits=10)
         except plyvel.IOError as exc:
             if "lock" in _short(exc).lower():
                 raise StorageError(f"data directory {path} is in use by another process "
@@ -107,10 +151,12 @@ class Store:
         return exc
 
     def put(self, key: bytes, value: bytes, *, sync: bool = False) -> None:
+        if sync and self._faults is not None:
+            self._faults.before_sync()
         self._db.put(key, _seal(key, value), sync=sync)
 
     def batch(self, *, sync: bool = False) -> Batch:
-        return Batch(self._db, sync)
+        return Batch(self._db, sync, self._faults)
 
     def items(self, prefix: bytes, *, reverse: bool = False, start: bytes | None = None,
               stop: bytes | None = None) -> Iterator[tuple[bytes, bytes]]:
