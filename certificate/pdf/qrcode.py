@@ -7,6 +7,7 @@ library's heuristics, so a newer segno can never pick a different symbol for the
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Final
 
 import segno
@@ -15,30 +16,32 @@ from certificate.pdf.canvas import RGB, Canvas
 
 QUIET_ZONE: Final = 4  # modules of white around the symbol, as ISO/IEC 18004 requires
 
+Matrix = tuple[tuple[bool, ...], ...]
+
+
+@lru_cache(maxsize=64)
+def _matrix(content: str) -> Matrix:
+    # Bounded and thread-safe (lru_cache); a render asks twice (size, then draw) and a
+    # verifier re-renders what was just rendered, so a few recent symbols are all it needs.
+    code = segno.make(content, error="m", mode="byte", mask=0, micro=False, boost_error=False)
+    return tuple(tuple(bool(v) for v in row) for row in code.matrix)
+
 
 def qr_matrix(content: str) -> list[list[bool]]:
-    code = segno.make(content, error="m", mode="byte", mask=0, micro=False, boost_error=False)
-    return [[bool(v) for v in row] for row in code.matrix]
+    return [list(row) for row in _matrix(content)]
 
 
 def qr_size(content: str, module: float) -> float:
     """Width of the symbol in points, quiet zone not included."""
-    return len(qr_matrix(content)) * module
+    return len(_matrix(content)) * module
 
 
-def draw_qr(canvas: Canvas, content: str, x: float, y: float, module: float, color: RGB) -> float:
-    """Draw the symbol with its lower-left corner at (x, y); returns its width.
-
-    Keep ``QUIET_ZONE`` modules clear around it. All modules are one path filled once, so
-    rasterisers leave no seams between neighbouring modules.
-    """
-    matrix = qr_matrix(content)
-    n = len(matrix)
-    size = n * module
-    canvas.save()
-    canvas.fill_color(color)
-    for r, row in enumerate(matrix):
-        top = y + size - (r + 1) * module
+@lru_cache(maxsize=64)
+def _runs(content: str) -> tuple[tuple[int, int, int], ...]:
+    """(row, first column, length) of each horizontal run of dark modules, top to bottom."""
+    runs = []
+    for r, row in enumerate(_matrix(content)):
+        n = len(row)
         c = 0
         while c < n:
             if not row[c]:
@@ -47,7 +50,23 @@ def draw_qr(canvas: Canvas, content: str, x: float, y: float, module: float, col
             start = c
             while c < n and row[c]:
                 c += 1
-            canvas.rect(x + start * module, top, (c - start) * module, module)
+            runs.append((r, start, c - start))
+    return tuple(runs)
+
+
+def draw_qr(canvas: Canvas, content: str, x: float, y: float, module: float, color: RGB) -> float:
+    """Draw the symbol with its lower-left corner at (x, y); returns its width.
+
+    Keep ``QUIET_ZONE`` modules clear around it. All modules are one path filled once, so
+    rasterisers leave no seams between neighbouring modules.
+    """
+    n = len(_matrix(content))
+    size = n * module
+    canvas.save()
+    canvas.fill_color(color)
+    for r, start, length in _runs(content):
+        top = y + size - (r + 1) * module
+        canvas.rect(x + start * module, top, length * module, module)
     canvas.fill()
     canvas.restore()
     return size

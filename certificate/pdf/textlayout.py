@@ -13,7 +13,8 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
+from functools import lru_cache
+from typing import Final, NamedTuple
 
 from certificate.pdf.fontfiles import FontFile, LoadedFont, load_font
 
@@ -58,27 +59,25 @@ class FontSet:
     """A template's fonts by role key, with the fallback fonts tried for missing characters.
 
     Fonts load on first use: the CJK fallback is large and most certificates never need it.
+    Which glyph draws a character is decided once per process for each (fonts, character,
+    primary font) and shared by every FontSet of the same fonts (see ``_Chooser``).
     """
 
     def __init__(self, specs: Mapping[str, FontFile], fallbacks: Sequence[str]) -> None:
         self.specs = dict(specs)
         self.fallbacks = tuple(fallbacks)
+        self._chooser = _chooser(tuple(self.specs.items()), self.fallbacks)
 
     def font(self, key: str) -> LoadedFont:
         return load_font(self.specs[key])
 
     def _pick(self, char: str, primary: str) -> Glyph | None:
-        if not is_simple_script(char):
-            return None
-        for key in (primary, *self.fallbacks):
-            font = self.font(key)
-            gid = font.glyph(char)
-            if gid is not None:
-                return Glyph(key, gid, char, font.advance(gid))
-        return None
+        return self._chooser.pick(char, primary)
 
     def missing(self, text: str, primary: str) -> list[str]:
         """Characters of ``text`` that no font of this set can draw, in order, once each."""
+        if _run(self._chooser, text, primary) is not None:
+            return []
         seen: list[str] = []
         for char in text:
             if char not in seen and self._pick(char, primary) is None:
@@ -86,13 +85,69 @@ class FontSet:
         return seen
 
     def glyphs(self, text: str, primary: str) -> list[Glyph]:
-        out = []
-        for char in text:
-            glyph = self._pick(char, primary)
-            if glyph is None:
-                raise ValueError(f"no font draws {char!r}; check_renderable must run first")
-            out.append(glyph)
-        return out
+        run = _run(self._chooser, text, primary)
+        if run is None:
+            for char in text:
+                if self._pick(char, primary) is None:
+                    raise ValueError(f"no font draws {char!r}; check_renderable must run first")
+        assert run is not None
+        return list(run)
+
+
+class _Chooser:
+    """The glyph (or None) for each (character, primary font) of one set of fonts.
+
+    Pure: the answer depends only on the pinned font files, so it is computed once and kept.
+    Bounded by ``MAX_PICKS`` (emptied when full). Safe to share between threads: a dict get
+    or set is atomic, and two threads racing on a miss store equal values.
+    """
+
+    MAX_PICKS: Final = 1 << 15
+
+    def __init__(self, specs: tuple[tuple[str, FontFile], ...], fallbacks: tuple[str, ...]) -> None:
+        self.specs = dict(specs)
+        self.fallbacks = fallbacks
+        self.picks: dict[tuple[str, str], Glyph | None] = {}
+
+    def pick(self, char: str, primary: str) -> Glyph | None:
+        key = (char, primary)
+        try:
+            return self.picks[key]
+        except KeyError:
+            pass
+        glyph = self._choose(char, primary)
+        if len(self.picks) >= self.MAX_PICKS:
+            self.picks.clear()
+        self.picks[key] = glyph
+        return glyph
+
+    def _choose(self, char: str, primary: str) -> Glyph | None:
+        if not is_simple_script(char):
+            return None
+        for key in (primary, *self.fallbacks):
+            font = load_font(self.specs[key])
+            gid = font.glyph(char)
+            if gid is not None:
+                return Glyph(key, gid, char, font.advance(gid))
+        return None
+
+
+@lru_cache(maxsize=16)
+def _chooser(specs: tuple[tuple[str, FontFile], ...], fallbacks: tuple[str, ...]) -> _Chooser:
+    return _Chooser(specs, fallbacks)
+
+
+@lru_cache(maxsize=2048)
+def _run(chooser: _Chooser, text: str, primary: str) -> tuple[Glyph, ...] | None:
+    """The glyphs of ``text``, or None if a character has none. Wording repeats on every page."""
+    out = []
+    pick = chooser.pick
+    for char in text:
+        glyph = pick(char, primary)
+        if glyph is None:
+            return None
+        out.append(glyph)
+    return tuple(out)
 
 
 def width(glyphs: Sequence[Glyph], size: float, tracking: float = 0.0) -> float:
@@ -102,8 +157,7 @@ def width(glyphs: Sequence[Glyph], size: float, tracking: float = 0.0) -> float:
     return sum(g.advance for g in glyphs) * size / 1000 + tracking * (len(glyphs) - 1)
 
 
-@dataclass(frozen=True)
-class _Unit:
+class _Unit(NamedTuple):
     """A run of glyphs no line break may split (a word, one CJK character, or a space)."""
 
     glyphs: tuple[Glyph, ...]
@@ -111,62 +165,94 @@ class _Unit:
     space: bool
 
 
+_LETTER, _SPACE, _CJK_CHAR, _BREAK = range(4)
+_classes: dict[str, int] = {}
+
+
+def _char_class(text: str) -> int:
+    cls = _classes.get(text)
+    if cls is None:
+        if text == " ":
+            cls = _SPACE
+        elif _in(_CJK, text):
+            cls = _CJK_CHAR
+        else:
+            cls = _BREAK if text in _BREAK_AFTER else _LETTER
+        if len(_classes) >= 1 << 15:
+            _classes.clear()
+        _classes[text] = cls
+    return cls
+
+
 def _units(glyphs: Sequence[Glyph]) -> list[_Unit]:
     units: list[_Unit] = []
     current: list[Glyph] = []
-
-    def flush() -> None:
-        if current:
-            units.append(_Unit(tuple(current), sum(g.advance for g in current), False))
-            current.clear()
-
     for g in glyphs:
-        if g.text == " ":
-            flush()
-            units.append(_Unit((g,), g.advance, True))
-        elif _in(_CJK, g.text):
-            flush()
-            units.append(_Unit((g,), g.advance, False))
-        else:
+        cls = _char_class(g.text)
+        if cls == _LETTER:
             current.append(g)
-            if g.text in _BREAK_AFTER:
-                flush()
-    flush()
+            continue
+        if cls == _BREAK:
+            current.append(g)
+        if current:
+            units.append(_Unit(tuple(current), sum(c.advance for c in current), False))
+            current = []
+        if cls == _SPACE:
+            units.append(_Unit((g,), g.advance, True))
+        elif cls == _CJK_CHAR:
+            units.append(_Unit((g,), g.advance, False))
+    if current:
+        units.append(_Unit(tuple(current), sum(c.advance for c in current), False))
     return units
 
 
-def _wrap_units(units: Sequence[_Unit], size: float, max_width: float, tracking: float) -> list[list[Glyph]]:
-    """Greedy breaking in one pass; spaces at either end of a line are dropped."""
+def _wrap_units(
+    units: Sequence[_Unit], size: float, max_width: float, tracking: float, limit: int | None = None
+) -> list[list[Glyph]]:
+    """Greedy breaking in one pass; spaces at either end of a line are dropped.
+
+    With ``limit``, stops as soon as there are more than ``limit`` lines (for callers that
+    only compare the count). A line fits when ``advance * size / 1000 + tracking * (glyphs
+    - 1) <= max_width``, evaluated in exactly this order: the chosen breaks, and so the
+    bytes of released templates, depend on the rounding of these sums.
+    """
     scale = size / 1000
     lines: list[list[Glyph]] = []
     line: list[Glyph] = []
     advance = 0.0  # of ``line``, which never ends with a space
     spaces: list[Glyph] = []  # spaces seen after the line's last word
+    pending: float = 0  # their advance, summed as sum() would
+    most = (1 << 62) if limit is None else limit
 
-    def fits(adv: float, count: int) -> bool:
-        return adv * scale + tracking * (count - 1) <= max_width
-
-    for unit in units:
-        if unit.space:
+    for glyphs, unit_advance, space in units:
+        if space:
             if line:
-                spaces.append(unit.glyphs[0])
+                spaces.append(glyphs[0])
+                pending += glyphs[0].advance
             continue
-        pending = sum(g.advance for g in spaces)
-        if line and not fits(advance + pending + unit.advance, len(line) + len(spaces) + len(unit.glyphs)):
+        if line:
+            total = advance + pending + unit_advance
+            if total * scale + tracking * (len(line) + len(spaces) + len(glyphs) - 1) <= max_width:
+                line += spaces
+                line += glyphs
+                advance = total
+                spaces, pending = [], 0
+                continue
             lines.append(line)
+            if len(lines) > most:
+                return lines
             line, advance = [], 0.0
-        elif line:
-            line += spaces
-            advance += pending
-        spaces = []
-        if fits(advance + unit.advance, len(line) + len(unit.glyphs)):
-            line += unit.glyphs
-            advance += unit.advance
+        spaces, pending = [], 0
+        if unit_advance * scale + tracking * (len(glyphs) - 1) <= max_width:
+            line = list(glyphs)
+            advance = unit_advance
             continue
         # a unit too wide for a line of its own: break it between characters
-        for g in unit.glyphs:
-            if line and not fits(advance + g.advance, len(line) + 1):
+        for g in glyphs:
+            if line and not (advance + g.advance) * scale + tracking * len(line) <= max_width:
                 lines.append(line)
+                if len(lines) > most:
+                    return lines
                 line, advance = [], 0.0
             line.append(g)
             advance += g.advance
@@ -209,7 +295,7 @@ def _balanced(units: Sequence[_Unit], size: float, max_width: float, tracking: f
     lo, hi = max_width / len(lines) / 2, max_width
     for _ in range(14):
         mid = (lo + hi) / 2
-        if len(_wrap_units(units, size, mid, tracking)) <= len(lines):
+        if len(_wrap_units(units, size, mid, tracking, len(lines))) <= len(lines):
             hi = mid
         else:
             lo = mid
@@ -237,23 +323,43 @@ def fit(
     lines from ``max_size`` down to ``min_size``. If even that fails the text keeps
     shrinking (in quarter points, to 4 pt): it may get small, it never leaves its box.
     Tracking scales with the size.
+
+    A pure function of its arguments, so results are kept in a bounded LRU cache: the
+    template's fixed wording is fitted once per process, not once per page.
     """
+    return _fit(tuple(glyphs), max_width, max_size, min_size, max_lines, single_line_min, tracking)
+
+
+@lru_cache(maxsize=1024)
+def _fit(
+    glyphs: tuple[Glyph, ...],
+    max_width: float,
+    max_size: float,
+    min_size: float,
+    max_lines: int,
+    single_line_min: float | None,
+    tracking: float,
+) -> Block:
     units = _units(glyphs)
     steps = round((max_size - min_size) * 2)
     sizes = [max_size - i / 2 for i in range(steps + 1)]
     floor = max_size if single_line_min is None else single_line_min
+    counts: dict[int, int] = {}  # lines needed at sizes[i] (more than max_lines: max_lines + 1)
     for allowed in range(1, max_lines + 1):
-        for size in sizes:
+        for i, size in enumerate(sizes):
             if allowed == 1 and size < floor:
                 break
             scaled = tracking * size / max_size
-            if len(_wrap_units(units, size, max_width, scaled)) <= allowed:
+            count = counts.get(i)
+            if count is None:
+                count = counts[i] = len(_wrap_units(units, size, max_width, scaled, max_lines))
+            if count <= allowed:
                 return _block(units, size, max_width, scaled)
     size = min_size
     while size > 4:
         size -= 0.25
         scaled = tracking * size / max_size
-        if len(_wrap_units(units, size, max_width, scaled)) <= max_lines:
+        if len(_wrap_units(units, size, max_width, scaled, max_lines)) <= max_lines:
             return _block(units, size, max_width, scaled)
     lines = _wrap_units(units, size, max_width, 0.0)[:max_lines]
     return Block(size, tuple(tuple(x) for x in lines), 0.0)
