@@ -125,8 +125,13 @@ class Transaction:
 
     @classmethod
     def decode(cls, data: bytes) -> Transaction:
-        tx = cls.from_dict(canonical.decode(data, max_len=MAX_TX_BYTES))
-        tx.__dict__["_encoded"] = bytes(data)  # canonical: re-encoding gives exactly these bytes
+        raw = bytes(data)
+        value = canonical.decode(raw, max_len=MAX_TX_BYTES)
+        tx = cls.from_dict(value)
+        tx.__dict__["_encoded"] = raw  # canonical: re-encoding gives exactly these bytes
+        signing = _signing_slice(raw, value["sigs"], tx.type)
+        if signing is not None:
+            tx.__dict__["signing_bytes"] = signing
         return tx
 
     @classmethod
@@ -161,6 +166,25 @@ class Transaction:
         if isinstance(checked, CertificateRecord):
             tx.__dict__["record"] = checked  # validated once; ``record`` would repeat the work
         return tx
+
+
+_BODY_KEY: Final = b"\x83\xa4body"  # a 3-entry map, then the key "body" (keys sort body < sigs < type)
+
+
+def _signing_slice(raw: bytes, sigs: list[Any], tx_type: str) -> bytes | None:
+    """The signing bytes of a decoded transaction, cut out of its canonical encoding.
+
+    ``canonical.decode`` proved ``raw`` is the canonical encoding of ``{body, sigs, type}``:
+    map header, "body", body, "sigs", sigs, "type", type. The signing bytes are the canonical
+    encoding of ``{body, type}``: the same body bytes under a 2-entry header. Cutting them out
+    saves walking and packing the body again through the checking encoder (every node does this
+    for every transaction). The layout is checked anyway; on any surprise the caller encodes.
+    """
+    type_tail = b"\xa4type" + canonical.encode_decoded(tx_type)
+    tail = b"\xa4sigs" + canonical.encode_decoded(sigs) + type_tail
+    if not (raw.startswith(_BODY_KEY) and raw.endswith(tail) and len(raw) > len(_BODY_KEY) + len(tail)):
+        return None
+    return b"\x82" + raw[1 : len(raw) - len(tail)] + type_tail
 
 
 def _fields(body: dict[str, Any], required: set[str], optional: frozenset[str] = frozenset()) -> None:

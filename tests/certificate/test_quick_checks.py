@@ -8,12 +8,16 @@ refuse with the same code.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from certificate import canonical
 from certificate.errors import ValidationError
+from certificate.keys import SigningKey
 from certificate.mykad import _digits_of, parse_mykad
 from certificate.names import (
     MAX_NAME_LEN,
@@ -24,7 +28,8 @@ from certificate.names import (
     normalise_text,
 )
 from certificate.record import FIELDS, CertificateRecord
-from tests.certificate.test_record import CERT_NO, NORMAL, OTHER_CERT_NO
+from certificate.tx import ISSUER_ADD, Transaction, approve_txs, governance_tx, issue_tx, normal_text, revoke_tx
+from tests.certificate.test_record import CERT_NO, NORMAL, OTHER_CERT_NO, make_record
 
 
 def _outcome(fn: Any, *args: Any, **kwargs: Any) -> tuple[str, Any]:
@@ -111,3 +116,39 @@ def test_mykad_quick_path_agrees(text: str, strip_separators: bool) -> None:
         assert quick == digits
     elif len(digits[1]) == 12 and quick[0] == "ok":
         assert quick[1].number == digits[1]
+
+
+# --- transactions: signing bytes cut out of the decoded encoding -------------------------------
+
+
+def test_decoded_signing_bytes_match_golden_vectors() -> None:
+    doc = json.loads((Path(__file__).parent / "golden" / "tx.json").read_text())
+    for v in doc["vectors"]:
+        tx = Transaction.decode(bytes.fromhex(v["encoded_hex"]))
+        assert "signing_bytes" in tx.__dict__, v["name"]  # cut out at decode, not re-encoded
+        assert tx.signing_bytes.hex() == v["signing_bytes_hex"], v["name"]
+        assert tx.id.hex() == v["tx_id_hex"], v["name"]
+
+
+@given(st.sampled_from(["issue", "issue+activation", "revoke", "approve", "governance", "unsigned"]),
+       st.integers(min_value=0, max_value=3),
+       st.text(st.characters(blacklist_categories=("C",)), min_size=1, max_size=300).map(normal_text))
+def test_decoded_signing_bytes_equal_checked_encoding(kind: str, signers: int, text: str) -> None:
+    keys = [SigningKey(bytes([20 + i]) * 32) for i in range(max(signers, 1))]
+    chain = "spkm-test"
+    if kind.startswith("issue"):
+        tx = issue_tx(make_record(), keys[0], chain, activation=b"\x07" * 32 if "+" in kind else None)
+    elif kind == "revoke":
+        tx = revoke_tx(CERT_NO, text if text.strip() else "x", "2026-11-20T01:02:03Z", keys[0], chain)
+    elif kind == "approve":
+        tx = approve_txs("JPPS/2026/11", "2026-11-12", [{"ic": "900101145678", "name": "Ahmad bin Abu",
+                         "kind": "SKM", "level": 3, "noss_code": "MC-024-3:2012", "programme_ms": "Elektrik",
+                         "centre_code": "AB123"}], keys[0], chain)[0]
+    else:
+        tx = governance_tx(ISSUER_ADD, keys[0].public, "Pegawai", "2026-11-20T01:02:03Z")
+        if kind == "governance":
+            for k in keys:
+                tx = tx.signed_by(k, chain)
+    back = Transaction.decode(tx.encode())
+    assert back.signing_bytes == canonical.encode({"type": tx.type, "body": tx.body}) == tx.signing_bytes
+    assert back.id == tx.id
