@@ -7,8 +7,9 @@ Starts a cluster with ``scripts/cluster.py`` whose genesis sends every p2p conne
 fault-injecting proxy (``scripts/chaos_proxy.py``: one policy per directed link), issues
 certificates from several concurrent clients through different nodes, revokes some, and injects
 faults chosen by the seed: SIGKILL + restart, SIGSTOP/SIGCONT longer than the election timeout,
-2-2 and 1-3 partitions, an isolated leader, one-way links, delay, dropped connections and
-wall-clock jumps of one node. Then it heals everything and checks (see ``docs/reliability.md``):
+2-2 and 1-3 partitions, an isolated leader, one-way links, delay, dropped connections,
+wall-clock jumps of one node, a slow disk (every fsync delayed) and a failing disk (synced writes
+fail: the node must stop rather than acknowledge). Then it heals everything and checks (see ``docs/reliability.md``):
 every acknowledged certificate and revocation is on every node exactly once and where its 201
 said; one head hash; ``verify-chain`` passes on every stopped node; no height went backwards; no
 read that began after an acknowledgement missed it. Exit 0 only if nothing was violated.
@@ -29,6 +30,8 @@ import shutil
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,8 +47,8 @@ from scripts.chaos_workload import NODE_NAMES, Ack, Http, Ledger, Lifetimes, Wor
 
 ELECTION_TIMEOUT = 1.0  # cluster.py's genesis: election_timeout_ms 1000
 PRIMARY = {"kill": 3, "pause": 2, "partition-2-2": 2, "partition-1-3": 2, "leader-isolated": 2,
-           "one-way": 2, "leader-mute": 1, "leader-deaf": 1, "kill-2": 1, "crash-all": 1, "wipe": 1}
-NOISE = {"delay": 2, "flaky": 2, "clock": 1}
+           "one-way": 2, "leader-mute": 1, "leader-deaf": 1, "kill-2": 1, "crash-all": 1, "wipe": 1, "disk-fail": 1}
+NOISE = {"delay": 2, "flaky": 2, "clock": 1, "slow-disk": 2}
 
 
 @dataclass
@@ -141,6 +144,15 @@ class Chaos:
             await self.hold(wl, 0.3, 2.0)
             await self.cluster.restart(node)
             return f"{node} data directory deleted"
+        if kind == "disk-fail":  # synced writes fail: the node must stop rather than acknowledge
+            node = self.victim(wl)
+            self.cluster.set_disk(node, fail=True)
+            await self.hold(wl, 0.5, 3.0)
+            self.cluster.set_disk(node)
+            stopped = await self.stopped_by_disk(node)
+            if stopped:
+                await self.cluster.restart(node)
+            return f"{node} ({'stopped, restarted' if stopped else 'wrote nothing meanwhile'})"
         if kind == "pause":
             node = self.victim(wl, 0.5)
             await self.cluster.pause(node)
@@ -182,6 +194,26 @@ class Chaos:
             return f"{lead} ({mode})"
         raise ValueError(kind)
 
+    async def stopped_by_disk(self, node: str) -> bool:
+        """Whether the node stopped over a failed write: its /healthz says unhealthy (the engine
+        stopped; the process takes a few seconds to exit) or the process is gone already."""
+        url = f"http://127.0.0.1:{self.base + NODE_NAMES.index(node) + 1}/healthz"
+        for _ in range(3):
+            if not Cluster.running(self.cluster.pid(node)):
+                return True
+            try:
+                await asyncio.to_thread(urllib.request.urlopen, url, timeout=2)
+                return False
+            except urllib.error.HTTPError:
+                break  # 503: the engine stopped
+            except OSError:
+                await asyncio.sleep(0.5)
+        for _ in range(40):
+            if not Cluster.running(self.cluster.pid(node)):
+                return True
+            await asyncio.sleep(0.25)
+        return True  # still exiting: restart() waits for it and starts it again
+
     @staticmethod
     def all_same_head(wl: Workload, slack: int = 20) -> bool:
         """Every node answered lately and none is more than ``slack`` blocks behind (so no node
@@ -212,6 +244,13 @@ class Chaos:
                 drops += p.drop(a, b)
                 await asyncio.sleep(0.1 + self.rng.random() * 0.8)
             return f"{drops} connections dropped"
+        if kind == "slow-disk":
+            node = (wl.leader() if self.rng.random() < 0.5 else None) or self.rng.choice(NODE_NAMES)
+            delay_ms = self.rng.choice([5.0, 20.0, 100.0, 400.0]) * (0.5 + self.rng.random())
+            self.cluster.set_disk(node, delay_ms)
+            await asyncio.sleep(seconds)
+            self.cluster.set_disk(node)
+            return f"{node} fsync +{delay_ms:.0f} ms"
         if kind == "clock":
             node = self.rng.choice(NODE_NAMES)
             offset = self.rng.choice([-3600.0, -300.0, -5.0, 5.0, 300.0, 3600.0]) * (0.5 + self.rng.random())
@@ -247,6 +286,7 @@ class Chaos:
             self.proxy.heal_all()
         for node in NODE_NAMES:
             self.cluster.set_clock(node, 0.0)
+            self.cluster.set_disk(node)
         for node in list(self.life.paused):
             await self.cluster.resume(node)
         for node in NODE_NAMES:

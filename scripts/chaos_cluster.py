@@ -18,6 +18,7 @@ from scripts.chaos_workload import NODE_NAMES, Lifetimes
 ROOT = Path(__file__).resolve().parent.parent
 CLUSTER = ROOT / "scripts" / "cluster.py"
 CLOCK_SHIM = ROOT / "scripts" / "chaos_clock"
+DISK_FAULTS_FILE = "disk_faults"  # beside each node's data directory; see node/storage/db.py DiskFaults
 
 
 def proxy_port(base: int, i: int) -> int:
@@ -45,7 +46,7 @@ class Cluster:
         self.dir, self.base, self.life = d, base, life
         self.restarts_failed = 0  # node processes that exited right after a start (port races)
         self.start_failures: list[str] = []
-        self.env = dict(os.environ, SPKM_CHAOS_CLOCK="1",
+        self.env = dict(os.environ, SPKM_CHAOS_CLOCK="1", SPKM_DISK_FAULTS=DISK_FAULTS_FILE,
                         PYTHONPATH=os.pathsep.join([str(CLOCK_SHIM), os.environ.get("PYTHONPATH", "")]))
 
     async def script(self, *args: str, timeout: float = 90) -> tuple[int, str]:
@@ -122,6 +123,13 @@ class Cluster:
     async def resume(self, node: str) -> None:
         await self.script("resume", node)
         self.life.paused.discard(node)
+
+    def set_disk(self, node: str, delay_ms: float = 0.0, fail: bool = False) -> None:
+        """The node's synced writes wait ``delay_ms`` first, or fail (node/storage/db.py DiskFaults)."""
+        path = self.dir / node / DISK_FAULTS_FILE
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"fsync_delay_ms": delay_ms, "fail": fail}) + "\n")
+        tmp.replace(path)
 
     def set_clock(self, node: str, offset: float) -> None:
         path = self.dir / node / "clock_offset"
