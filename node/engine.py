@@ -2,8 +2,15 @@
 
 Everything here runs on one asyncio loop and never blocks it for long. The Raft core is a
 pure state machine (``node.consensus``); this module is the "bring your own I/O" half: it
-persists what the core asks (one synced LevelDB batch per Ready), sends its messages, applies
-committed entries to ``ChainState`` and wakes whoever waits for a transaction or a read.
+persists what the core asks (one synced LevelDB batch per Ready, fsynced in a worker thread
+while the loop keeps serving), sends its messages, applies committed entries to
+``ChainState`` and wakes whoever waits for a transaction or a read.
+
+Nothing that promises durability leaves before its write: a Ready's ``messages`` (votes,
+acknowledgements, anything sent in a new term) go out only once its batch is durable. Only
+``early_messages`` (the leader's AppendEntries and heartbeats in a term already durable) go
+out at once, so the leader's fsync runs in parallel with its followers'; the core counts
+the leader's own copy towards commitment only after ``advance``.
 
 Block production is adaptive: with no block in flight a transaction is proposed at once (low
 latency when idle); while blocks are in flight new transactions queue and go out together in
@@ -20,71 +27,37 @@ import random
 import time
 from collections import OrderedDict, deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import msgpack
 
 from certificate.block import Block, make_block
-from certificate.errors import ValidationError
 from certificate.keys import SigningKey
-from certificate.tx import MAX_TX_BYTES, Transaction
+from certificate.tx import Transaction
 from node.chain.rules import BlockContext, TxRejected, apply_tx, check_signatures, claimed_signers
-from node.chain.state import BlockRejected, ChainState, DecodedCache, Head
+from node.chain.state import BlockRejected, ChainState, Head
 from node.chain.view import Overlay
 from node.consensus import Config, Entry, EntryType, Message, MessageType, NotLeader, RawNode, Ready, Role
+from node.engine_types import (
+    ENTRY_OVERHEAD,
+    Committed,
+    Inflight,
+    TxResult,
+    Waiters,
+    decode_tx,
+    message_limits,
+)
 from node.genesis import Genesis
 from node.metrics import Metrics
 from node.storage.db import Store
 from node.storage.raftlog import RaftLog
 
+__all__ = ["ENTRY_OVERHEAD", "Committed", "Engine", "Inflight", "TxResult", "Waiters", "decode_tx",
+           "message_limits"]
+
 log = logging.getLogger("node.engine")
 POOL_LIMIT = 50_000
-
-
-@dataclass
-class Inflight:
-    index: int
-    data: bytes
-    block: Block
-    overlay: Overlay
-    head: Head
-    txs: list[tuple[Transaction, bytes]]
-
-
-@dataclass(frozen=True)
-class Committed:
-    tx_id: bytes
-    height: int
-    block_hash: bytes
-
-
-@dataclass
-class TxResult:
-    """Outcome of admitting one transaction: HTTP-like status plus what a client needs."""
-
-    status: int
-    tx_id: str | None = None
-    code: str | None = None
-    message: str | None = None
-    height: int | None = None
-    block_hash: str | None = None
-
-    def to_wire(self) -> list[Any]:
-        return [self.status, self.tx_id, self.code, self.message, self.height, self.block_hash]
-
-    @classmethod
-    def from_wire(cls, v: Any) -> TxResult:
-        if not isinstance(v, list) or len(v) != 6 or not isinstance(v[0], int):
-            raise ValueError("malformed tx result")
-        return cls(*v)
-
-
-@dataclass
-class Waiters:
-    tx: dict[bytes, list[asyncio.Future[Committed]]] = field(default_factory=dict)
-    reads: dict[bytes, asyncio.Future[int]] = field(default_factory=dict)
-    applied: list[tuple[int, asyncio.Future[None]]] = field(default_factory=list)
 
 
 class Engine:
@@ -99,6 +72,7 @@ class Engine:
         self.params = genesis.params
         self.raftlog = RaftLog(store)
         self.state = ChainState(store, genesis, self.raftlog.entry_data)
+        limits = message_limits(self.params.block_max_bytes, max_frame)
         cfg = Config(
             node_id=node_id,
             peers=tuple(m.node_id for m in genesis.members),
@@ -107,7 +81,8 @@ class Engine:
             pre_vote=True,
             check_quorum=True,
             max_inflight=256,
-            max_entries_per_msg=entries_per_message(self.params.block_max_bytes, max_frame),
+            max_entries_per_msg=limits[0],
+            max_size_per_msg=limits[1],
             applied=self.state.applied_index,
         )
         self.raft = RawNode(cfg, self.raftlog, rng=random.Random(os.urandom(16)))
@@ -123,6 +98,9 @@ class Engine:
         self._apply_wakeup = asyncio.Event()
         self._apply_task: asyncio.Task[None] | None = None
         self._scheduled = False
+        self._writing = False  # a synced Ready write is running in ``_disk``
+        # One thread, so writes reach LevelDB in Ready order; plyvel releases the GIL.
+        self._disk = ThreadPoolExecutor(1, thread_name_prefix=f"raft-disk-{node_id}")
         self._stopped = False
         self._ticks = 0
         self._election_tick = cfg.election_tick
@@ -195,33 +173,77 @@ class Engine:
         if self._stopped:
             return
         try:
+            if self._writing:
+                self._maybe_propose()  # build the next block while the disk works
+                return
             for _ in range(64):
-                if self.raft.has_ready():
-                    self._handle_ready(self.raft.ready())
+                if self.raft.has_ready() and not self._start_ready(self.raft.ready()):
+                    self._maybe_propose()
+                    return  # ``_written`` carries on once the batch is durable
                 self._maybe_propose()
                 if not self.raft.has_ready():
                     break
             else:
                 self.kick()
         except BaseException as exc:  # storage failure: stop rather than ack what isn't stored
-            log.critical("engine stopped: %s", exc)
-            self.fatal = exc
-            self._stopped = True
+            self._fail(exc)
             raise
 
-    def _handle_ready(self, rd: Ready) -> None:
+    def _fail(self, exc: BaseException) -> None:
+        log.critical("engine stopped: %s", exc)
+        self.fatal = exc
+        self._stopped = True
+
+    def _start_ready(self, rd: Ready) -> bool:
+        """Send what may go at once and start the write; True if ``rd`` is finished."""
         if rd.soft_state is not None:
             self._on_soft_state(rd.soft_state.role, rd.soft_state.leader_id, rd.soft_state.term)
-        if rd.entries or rd.hard_state is not None:
+        for m in rd.early_messages:
+            self._send_raft(m)
+        if rd.must_sync:
+            assert self._loop is not None
+            batch = self.raftlog.prepare(rd.hard_state, rd.entries, sync=True)
+            self._writing = True
             t0 = time.perf_counter()
-            self.raftlog.save(rd.hard_state, rd.entries, sync=rd.must_sync)
+            fut = self._disk.submit(batch.commit)
+            fut.add_done_callback(lambda f: self._loop_call(self._written, rd, t0, f))
+            return False
+        if rd.hard_state is not None:
+            # Only the commit index moved: it can be recomputed after a crash, no fsync.
+            self.raftlog.save(rd.hard_state, rd.entries, sync=False)
+        self._finish_ready(rd)
+        return True
+
+    def _loop_call(self, fn: Callable[..., None], *args: Any) -> None:
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(fn, *args)
+
+    def _written(self, rd: Ready, t0: float, fut: Future[None]) -> None:
+        self._writing = False
+        if self._stopped:
+            return
+        try:
+            fut.result()
+            self.raftlog.saved(rd.hard_state, rd.entries)
             self.metrics.observe("storage_sync_seconds", time.perf_counter() - t0)
+            self._finish_ready(rd)
+        except BaseException as exc:
+            self._fail(exc)
+            return
+        self.kick()
+
+    def _send_raft(self, m: Message) -> None:
+        self.send(m.to, msgpack.packb(["raft", m.to_dict()], use_bin_type=True))
+
+    def _finish_ready(self, rd: Ready) -> None:
+        """``rd`` is durable: send what depended on that, hand over commits, advance."""
         if rd.hard_state is not None:
             self.term = rd.hard_state.term
         if self.lead_start == -1 and self.role is Role.LEADER:
             self.lead_start = self.raftlog.last_index()
         for m in rd.messages:
-            self.send(m.to, msgpack.packb(["raft", m.to_dict()], use_bin_type=True))
+            self._send_raft(m)
         if rd.committed_entries:
             # Applied by a separate task, one block at a time with the loop free in between:
             # a follower applying a big block must keep answering heartbeats.
@@ -469,6 +491,8 @@ class Engine:
 
     def stop(self) -> None:
         self._stopped = True
+        # A write may be running: let it end before the caller closes the store under it.
+        self._disk.shutdown(wait=True)
         if self._apply_task is not None:
             self._apply_task.cancel()
         for lst in self.waiters.tx.values():
@@ -491,26 +515,3 @@ class Engine:
             "pending_txs": len(self.pool),
             "inflight_blocks": len(self.inflight),
         }
-
-
-#: Room for what an entry adds to its block in an AppendEntries (raft fields, msgpack headers).
-ENTRY_OVERHEAD = 64 << 10
-
-
-def entries_per_message(block_max_bytes: int, max_frame: int) -> int:
-    """How many entries one AppendEntries may carry and still fit one p2p frame.
-
-    Raft limits a message by entry count only, and a lagging follower is sent a whole backlog
-    at once: 64 blocks of a few hundred kB each is far beyond a frame, and an oversize send
-    stops the leader's engine. A block is at most ``block_max_bytes`` of transactions, or one
-    transaction of up to ``MAX_TX_BYTES`` (the first is always taken), plus its header.
-    """
-    bound = max(block_max_bytes, MAX_TX_BYTES) + ENTRY_OVERHEAD
-    return max(1, min(64, (max_frame - ENTRY_OVERHEAD) // bound))
-
-
-def decode_tx(raw: bytes, cache: DecodedCache | None = None) -> Transaction:
-    try:
-        return cache.decode(raw) if cache is not None else Transaction.decode(raw)
-    except ValidationError as exc:
-        raise TxRejected(exc.code, str(exc)) from None

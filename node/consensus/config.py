@@ -19,6 +19,9 @@ class Config:
     check_quorum: bool = True  # a leader cut off from a quorum steps down (also enables lease)
     max_inflight: int = 256  # unacknowledged AppendEntries per follower when pipelining
     max_entries_per_msg: int = 64
+    # Cap (bytes of entry data) per AppendEntries besides the count; the first entry always
+    # goes, so an entry as big as the cap still replicates. None: count only.
+    max_size_per_msg: int | None = None
     applied: int = 0  # last index the caller's state machine has applied (restart point)
     # Cap (bytes of entry data) on committed_entries per Ready, so catching up a long chain
     # is applied in bounded batches; at least one entry is always returned. None: no cap.
@@ -39,6 +42,8 @@ class Config:
             raise ValueError("election_tick must be greater than heartbeat_tick")
         if self.max_inflight < 1 or self.max_entries_per_msg < 1:
             raise ValueError("max_inflight and max_entries_per_msg must be >= 1")
+        if self.max_size_per_msg is not None and self.max_size_per_msg < 0:
+            raise ValueError("max_size_per_msg must be >= 0")
         if self.applied < 0:
             raise ValueError("applied must be >= 0")
         if self.max_committed_size_per_ready is not None and self.max_committed_size_per_ready < 0:

@@ -36,7 +36,9 @@ def send_append(r: Raft, to: str, send_if_empty: bool = True) -> bool:
     if prev_term is None:
         # Only possible once compaction exists: the follower would need a snapshot.
         return False
-    ents = r.log.entries(pr.next, r.log.last_index() + 1, r.cfg.max_entries_per_msg)
+    ents = r.log.entries(
+        pr.next, r.log.last_index() + 1, r.cfg.max_entries_per_msg, r.cfg.max_size_per_msg
+    )
     if not ents and not send_if_empty:
         return False
     r.msgs.append(

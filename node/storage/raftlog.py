@@ -1,8 +1,11 @@
 """The Raft log and hard state in LevelDB: the consensus core's durable memory.
 
 The Ready contract says entries and hard state must be on disk before any message that
-depends on them leaves the node, so ``save`` writes both in one synced batch. Reads are served
-from a small in-memory tail cache because the leader reads recent entries constantly.
+depends on them leaves the node, so ``save`` writes both in one synced batch. The engine runs
+that fsync in a worker thread: ``prepare`` builds the batch on the loop thread, the worker only
+``commit``s it (plyvel releases the GIL), and ``saved`` updates what this object remembers once
+the write is durable. Reads are served from an in-memory tail cache because the leader reads
+recent entries constantly; it is bounded in bytes (a block can be megabytes).
 """
 
 from __future__ import annotations
@@ -14,12 +17,13 @@ from collections.abc import Sequence
 import msgpack
 
 from node.consensus import Entry, EntryType, HardState
-from node.storage.db import CorruptionError, Store
+from node.storage.db import Batch, CorruptionError, Store
 
 _HS = b"R:hs"
 _E = b"R:e:"
 _IDX = struct.Struct(">Q")
-_CACHE = 4096
+#: Bytes of entry data the tail cache keeps (whole entries; at least the newest one).
+CACHE_BYTES = 64 << 20
 
 
 def _ekey(index: int) -> bytes:
@@ -32,6 +36,8 @@ class RaftLog:
     def __init__(self, store: Store) -> None:
         self._store = store
         self._cache: OrderedDict[int, Entry] = OrderedDict()
+        self._cache_bytes = 0
+        self.cache_limit = CACHE_BYTES
         last = 0
         for key in store.keys(_E, reverse=True):
             last = _IDX.unpack(key[len(_E):])[0]
@@ -78,27 +84,46 @@ class RaftLog:
         """Persist new entries (truncating any conflicting tail) and hard state atomically."""
         if hard_state is None and not entries:
             return
-        with self._store.batch(sync=sync) as wb:
-            if entries:
-                first = entries[0].index
-                for i in range(first, self._last + 1):
-                    wb.delete(_ekey(i))
-                    self._cache.pop(i, None)
-                for e in entries:
-                    wb.put(_ekey(e.index), msgpack.packb([e.term, e.type.name, e.data]))
-            if hard_state is not None:
-                wb.put(_HS, msgpack.packb([hard_state.term, hard_state.vote, hard_state.commit]))
+        self.prepare(hard_state, entries, sync=sync).commit()
+        self.saved(hard_state, entries)
+
+    def prepare(self, hard_state: HardState | None, entries: Sequence[Entry], *, sync: bool) -> Batch:
+        """The batch ``save`` would write. Commit it (any thread), then call ``saved``; until
+        then this object still describes the log as it was, and no other save may start."""
+        wb = self._store.batch(sync=sync)
         if entries:
+            first = entries[0].index
+            for i in range(first, self._last + 1):
+                wb.delete(_ekey(i))
+            for e in entries:
+                wb.put(_ekey(e.index), msgpack.packb([e.term, e.type.name, e.data]))
+        if hard_state is not None:
+            wb.put(_HS, msgpack.packb([hard_state.term, hard_state.vote, hard_state.commit]))
+        return wb
+
+    def saved(self, hard_state: HardState | None, entries: Sequence[Entry]) -> None:
+        """The batch from ``prepare`` is durable."""
+        if entries:
+            for i in range(entries[0].index, self._last + 1):
+                self._forget(i)
             self._last = entries[-1].index
             for e in entries:
                 self._remember(e)
         if hard_state is not None:
             self._hs = hard_state
 
+    def _forget(self, index: int) -> None:
+        e = self._cache.pop(index, None)
+        if e is not None:
+            self._cache_bytes -= len(e.data)
+
     def _remember(self, e: Entry) -> None:
+        self._forget(e.index)
         self._cache[e.index] = e
-        if len(self._cache) > _CACHE:
-            self._cache.popitem(last=False)
+        self._cache_bytes += len(e.data)
+        while self._cache_bytes > self.cache_limit and len(self._cache) > 1:
+            _, old = self._cache.popitem(last=False)
+            self._cache_bytes -= len(old.data)
 
     def _entry(self, index: int) -> Entry:
         e = self._cache.get(index)

@@ -58,6 +58,7 @@ def random_config(rng: random.Random, n: int) -> Config:
         max_inflight=rng.choice((1, 2, 4, 256)),
         max_entries_per_msg=rng.choice((1, 1, 2, 64)),
         max_committed_size_per_ready=rng.choice((None, None, 0, 40)),
+        max_size_per_msg=rng.choice((None, None, 0, 30)),
     )
 
 
