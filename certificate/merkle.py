@@ -81,6 +81,46 @@ def inclusion_path_from_hashes(hashes: Sequence[bytes], index: int) -> list[byte
     return path
 
 
+def tree_levels(hashes: Sequence[bytes]) -> list[list[bytes]]:
+    """Every level of the tree over ``hashes``, leaves first and the root last.
+
+    Bottom-up pairing with the odd last node promoted unchanged builds exactly RFC 6962's tree
+    (see ``_root_of_hashes``), so a node can keep the levels once and answer any audit path
+    with ``inclusion_path_from_levels`` instead of rehashing the whole tree per proof.
+    """
+    levels = [list(hashes)]
+    while len(levels[-1]) > 1:
+        level = levels[-1]
+        nxt = [node_hash(level[i], level[i + 1]) for i in range(0, len(level) - 1, 2)]
+        if len(level) % 2:
+            nxt.append(level[-1])
+        levels.append(nxt)
+    return levels
+
+
+def level_sizes(tree_size: int) -> list[int]:
+    """How many nodes each level of ``tree_levels`` holds for ``tree_size`` leaves."""
+    sizes = [tree_size]
+    while sizes[-1] > 1:
+        sizes.append((sizes[-1] + 1) // 2)
+    return sizes
+
+
+def inclusion_path_from_levels(levels: Sequence[Sequence[bytes]], index: int) -> list[bytes]:
+    """The audit path of leaf ``index`` read off precomputed ``tree_levels``: the sibling at
+    each level, none where the node was promoted (it had no sibling). Same result as
+    ``inclusion_path_from_hashes``."""
+    if not levels or not 0 <= index < len(levels[0]):
+        raise IndexError("leaf index out of range")
+    path: list[bytes] = []
+    for level in levels[:-1]:
+        sibling = index ^ 1
+        if sibling < len(level):
+            path.append(level[sibling])
+        index >>= 1
+    return path
+
+
 def root_from_path(leaf_data: bytes, index: int, tree_size: int, path: Sequence[bytes]) -> bytes | None:
     """Recompute the root an audit path leads to; None if the path's shape is impossible."""
     if isinstance(index, bool) or not 0 <= index < tree_size:

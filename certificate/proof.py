@@ -60,9 +60,18 @@ class CertificateProof:
         return canonical.encode(self.to_dict())
 
     def to_json(self) -> dict[str, Any]:
-        """The same proof with bytes as hex, for the JSON API."""
-        hexed: dict[str, Any] = _hexify(self.to_dict())
-        return hexed
+        """The same proof with bytes as hex, for the JSON API (``_hexify(self.to_dict())``,
+        built directly: it is on the path of every certificate read)."""
+        h = self.header
+        return {
+            "chain_id": self.chain_id,
+            "tx": self.tx.hex(),
+            "index": self.index,
+            "path": [p.hex() for p in self.path],
+            "header": {"height": h.height, "prev_hash": h.prev_hash.hex(), "merkle_root": h.merkle_root.hex(),
+                       "time_ms": h.time_ms, "proposer": h.proposer, "tx_count": h.tx_count},
+            "header_sig": self.header_sig.hex(),
+        }
 
     @classmethod
     def from_json(cls, data: Any) -> CertificateProof:

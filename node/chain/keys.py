@@ -19,6 +19,22 @@ def block_leaves(height: int) -> bytes:
     return b"L:" + _H.pack(height)
 
 
+def block_meta(height: int) -> bytes:
+    """height -> the block's hash, header and proposer signature (node.chain.readindex):
+    what a proof or a block hash needs, without loading and decoding the whole block."""
+    return b"K:" + _H.pack(height)
+
+
+def block_tree(height: int) -> bytes:
+    """height -> every level of the block's Merkle tree, leaves first (an audit path in one read)."""
+    return b"N:" + _H.pack(height)
+
+
+#: Families derived from a block alone and written with it by ``apply_block``. A data directory
+#: built before they existed lacks them; reads backfill them lazily (node.chain.readindex).
+READ_INDEX_PREFIXES = (b"K:", b"N:")
+
+
 def tx(tx_id: bytes) -> bytes:
     return b"T:" + tx_id
 

@@ -15,13 +15,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import msgpack
+
 from certificate.block import Block
 from certificate.errors import SignatureError, ValidationError
 from certificate.hashing import sha256
-from certificate.merkle import inclusion_path_from_hashes, leaf_hash
 from certificate.proof import CertificateProof
 from certificate.tx import Transaction
 from node.chain import keys as K
+from node.chain.readindex import BlockMeta, ReadIndex, block_writes
 from node.chain.rules import BlockContext, TxRejected, apply_tx, claimed_signers
 from node.chain.view import Overlay, StoreReader, pack, unpack
 from node.genesis import Genesis
@@ -94,6 +96,7 @@ class ChainState:
         self.reader = StoreReader(store)
         self.verified = VerifiedCache()
         self.decoded = DecodedCache()
+        self.index = ReadIndex(store, self.block)
         head = unpack(store.get(K.HEAD))
         if head is None:
             self._init_genesis()
@@ -139,7 +142,8 @@ class ChainState:
                 else:
                     wb.put(k, v)
             wb.put(K.block_loc(block.height), pack(raft_index))
-            wb.put(K.block_leaves(block.height), b"".join(leaf_hash(t) for t in block.txs))
+            for k, v in block_writes(block):
+                wb.put(k, v)
             wb.put(K.HEAD, pack({"height": block.height, "hash": block.hash,
                                  "time_ms": block.header.time_ms}))
             wb.put(K.APPLIED, pack(raft_index))
@@ -204,21 +208,43 @@ class ChainState:
         loc = unpack(self.store.get(K.tx(tx_id)))
         return None if loc is None else (loc[0], loc[1])
 
+    def block_meta(self, height: int) -> BlockMeta | None:
+        """Hash, header and signature of an applied block, without loading the block."""
+        if not 1 <= height <= self.head.height:
+            return None
+        return self.index.meta(height)
+
     def block_hash(self, height: int) -> bytes | None:
         if height == self.head.height:
             return self.head.hash
-        block = self.block(height)
-        return None if block is None else block.hash
+        meta = self.block_meta(height)
+        return None if meta is None else meta.hash
 
     def proof(self, entry: dict[str, Any]) -> CertificateProof:
         height, index = entry["height"], entry["index"]
-        leaves_raw = self.store.get(K.block_leaves(height)) or b""
-        hashes = [leaves_raw[i : i + 32] for i in range(0, len(leaves_raw), 32)]
-        block = self.block(height)
-        assert block is not None
-        path = inclusion_path_from_hashes(hashes, index)
+        meta = self.block_meta(height)
+        assert meta is not None
+        path = self.index.path(height, meta.header.tx_count, index)
         return CertificateProof(self.genesis.chain_id, entry["tx"], index, tuple(path),
-                                block.header, block.signature)
+                                meta.header, meta.signature)
+
+    @staticmethod
+    def cert_record(entry: dict[str, Any]) -> dict[str, Any]:
+        """The record of a stored certificate entry, decoded without validating it again: its
+        transaction was decoded, validated and signature-checked when its block was applied,
+        and the store checks every value's CRC. (Proofs handed out still carry the signed
+        bytes, so whoever checks a proof checks everything itself.)"""
+        record: dict[str, Any] = msgpack.unpackb(entry["tx"], raw=False)["body"]["record"]
+        return record
+
+    def holder_entries(self, ic: str) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+        """(entry, record) of every certificate of holder ``ic``, in cert_no order."""
+        out = []
+        for cert_no in self.holder_cert_nos(ic):
+            entry = self.cert_entry(cert_no)
+            if entry is not None:
+                out.append((entry, self.cert_record(entry)))
+        return out
 
     def issuers(self) -> list[tuple[bytes, dict[str, Any]]]:
         return [(k[len(K.ISSUER_PREFIX):], unpack(v)) for k, v in self.store.items(K.ISSUER_PREFIX)]
