@@ -46,7 +46,10 @@ class Canvas:
         self.used: dict[str, dict[int, str]] = {}
 
     def _op(self, operator: str, *numbers: float) -> None:
-        self._ops.append(" ".join([*(fmt(n) for n in numbers), operator]))
+        if numbers:
+            self._ops.append(" ".join(map(fmt, numbers)) + " " + operator)
+        else:
+            self._ops.append(operator)
 
     def save(self) -> None:
         self._op("q")

@@ -4,8 +4,8 @@ What could make two renders differ, and what this module does about it:
 
 * dates: none are written (no CreationDate/ModDate, no XMP dates, no attachment dates);
 * the file /ID: qpdf's deterministic ID, a hash of the written content, not a random one;
-* object numbering and order: qpdf renumbers in a fixed traversal order; we build the
-  objects in a fixed order and never use object streams;
+* object numbering and order: a fixed traversal order (qpdf's, see ``pdfwriter``), no
+  object streams;
 * compression: none. zlib's output differs between implementations (zlib-ng, which some
   distributions and CPython builds ship, compresses differently from madler's zlib), so
   deflate would tie the bytes to the machine. The subset fonts keep the file small anyway;
@@ -15,18 +15,15 @@ What could make two renders differ, and what this module does about it:
 from __future__ import annotations
 
 import hashlib
-import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
-import pikepdf
-from pikepdf import Array, Dictionary, Name, String
-
 from certificate.pdf.canvas import Canvas
 from certificate.pdf.font_embedding import embed_font
 from certificate.pdf.fontfiles import LoadedFont
+from certificate.pdf.pdfwriter import Name, Num, Obj, Str, Value, write_pdf
 from certificate.pdf.templates.base import DocumentMeta
 
 PDF_VERSION = "1.7"
@@ -71,20 +68,20 @@ def _xmp(meta: DocumentMeta) -> bytes:
     return body.encode("utf-8")
 
 
-def _file_spec(pdf: pikepdf.Pdf, item: Attachment) -> pikepdf.Object:
-    stream = pikepdf.Stream(pdf, item.data)
-    stream.Type = Name.EmbeddedFile
-    stream.Subtype = Name("/" + item.mime.replace("/", "#2F"))
-    stream.Params = Dictionary(Size=len(item.data), CheckSum=String(hashlib.md5(item.data).digest()))
-    spec = Dictionary(
-        Type=Name.Filespec,
-        F=String(item.name),
-        UF=String(item.name),
-        Desc=String(item.description),
-        AFRelationship=Name.Data,
-        EF=Dictionary(F=stream, UF=stream),
-    )
-    return pdf.make_indirect(spec)
+def _file_spec(item: Attachment) -> Obj:
+    stream = Obj({
+        "Type": Name("EmbeddedFile"),
+        "Subtype": Name(item.mime.replace("/", "#2F")),
+        "Params": {"Size": len(item.data), "CheckSum": Str(hashlib.md5(item.data).digest())},
+    }, item.data)
+    return Obj({
+        "Type": Name("Filespec"),
+        "F": Str(item.name),
+        "UF": Str(item.name),
+        "Desc": Str(item.description),
+        "AFRelationship": Name("Data"),
+        "EF": {"F": stream, "UF": stream},
+    })
 
 
 def build_pdf(
@@ -95,57 +92,43 @@ def build_pdf(
     attachments: Sequence[Attachment],
     meta: DocumentMeta,
 ) -> bytes:
-    pdf = pikepdf.new()
     keys = sorted(canvas.used)
     resource = {key: f"F{i + 1}" for i, key in enumerate(keys)}
-    embedded = {key: embed_font(pdf, fonts[key], canvas.used[key]) for key in keys}
+    embedded = {key: embed_font(fonts[key], canvas.used[key]) for key in keys}
     content = canvas.serialize(resource, {k: e.new_gid for k, e in embedded.items()})
-    page = Dictionary(
-        Type=Name.Page,
-        MediaBox=Array([0, 0, Decimal(page_size[0]), Decimal(page_size[1])]),
-        Resources=Dictionary(
-            Font=Dictionary({"/" + resource[k]: embedded[k].font for k in keys}),
-            ProcSet=Array([Name.PDF, Name.Text]),
-        ),
-        Contents=pikepdf.Stream(pdf, content),
-    )
-    pdf.pages.append(pikepdf.Page(pdf.make_indirect(page)))
+    pages = Obj({"Type": Name("Pages"), "Count": 1})
+    page = Obj({
+        "Type": Name("Page"),
+        "MediaBox": [0, 0, Num(str(Decimal(page_size[0]))), Num(str(Decimal(page_size[1])))],
+        "Resources": {
+            "Font": {resource[k]: embedded[k].font for k in keys},
+            "ProcSet": [Name("PDF"), Name("Text")],
+        },
+        "Contents": Obj({}, content),
+        "Parent": pages,
+    })
+    kids: list[Value] = [page]
+    pages.value = {**pages.value, "Kids": kids}
 
-    specs = [_file_spec(pdf, item) for item in attachments]
-    names = Array()
+    specs = [_file_spec(item) for item in attachments]
+    names: list[Value] = []
     for item, spec in sorted(zip(attachments, specs, strict=True), key=lambda p: p[0].name):
-        names.append(String(item.name))
+        names.append(Str(item.name))
         names.append(spec)
-    root = pdf.Root
-    root.Names = Dictionary(EmbeddedFiles=Dictionary(Names=names))
-    root.AF = Array(specs)
-    root.Lang = String(meta.lang)
-    root.ViewerPreferences = Dictionary(DisplayDocTitle=True)
-    metadata = pikepdf.Stream(pdf, _xmp(meta))
-    metadata.Type = Name.Metadata
-    metadata.Subtype = Name.XML
-    root.Metadata = metadata
-    pdf.trailer.Info = pdf.make_indirect(
-        Dictionary(
-            Title=String(meta.title),
-            Subject=String(meta.subject),
-            Keywords=String(", ".join(meta.keywords)),
-            Author=String(meta.author),
-            Creator=String(meta.creator),
-        )
-    )
-    out = io.BytesIO()
-    pdf.save(
-        out,
-        deterministic_id=True,
-        compress_streams=False,
-        stream_decode_level=pikepdf.StreamDecodeLevel.none,
-        object_stream_mode=pikepdf.ObjectStreamMode.disable,
-        normalize_content=False,
-        linearize=False,
-        qdf=False,
-        fix_metadata_version=False,
-        force_version=PDF_VERSION,
-        recompress_flate=False,
-    )
-    return out.getvalue()
+    root = Obj({
+        "Type": Name("Catalog"),
+        "Pages": pages,
+        "Names": {"EmbeddedFiles": {"Names": names}},
+        "AF": list(specs),
+        "Lang": Str(meta.lang),
+        "ViewerPreferences": {"DisplayDocTitle": True},
+        "Metadata": Obj({"Type": Name("Metadata"), "Subtype": Name("XML")}, _xmp(meta)),
+    })
+    info = Obj({
+        "Title": Str(meta.title),
+        "Subject": Str(meta.subject),
+        "Keywords": Str(", ".join(meta.keywords)),
+        "Author": Str(meta.author),
+        "Creator": Str(meta.creator),
+    })
+    return write_pdf(root, info)

@@ -10,13 +10,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from functools import lru_cache
 
-import pikepdf
-from pikepdf import Array, Dictionary, Name
-
-from certificate.pdf.fontfiles import LoadedFont
+from certificate.pdf.fontfiles import FontFile, LoadedFont, load_font
 from certificate.pdf.numformat import fmt
+from certificate.pdf.pdfwriter import Name, Num, Obj, Str
 from certificate.pdf.sfnt_subset import subset_font
 
 _FLAG_SERIF = 1 << 1
@@ -29,8 +27,19 @@ _FLAG_ITALIC = 1 << 6
 class EmbeddedFont:
     """A font ready for the page: its dictionary and how old glyph ids map to CIDs."""
 
-    font: pikepdf.Object
+    font: Obj
     new_gid: dict[int, int]
+
+
+@dataclass(frozen=True)
+class _Program:
+    """Everything of an embedded font that depends on the font and its glyphs alone."""
+
+    data: bytes  # the subset font file
+    new_gid: dict[int, int]
+    base_name: str
+    widths: Num  # the W array
+    to_unicode: bytes
 
 
 def _tag(data: bytes) -> str:
@@ -39,14 +48,10 @@ def _tag(data: bytes) -> str:
     return "".join(chr(ord("A") + b % 26) for b in digest[:6])
 
 
-def _num(value: float) -> Decimal:
-    return Decimal(fmt(value))
-
-
-def _widths(font: LoadedFont, new_gid: Mapping[int, int]) -> Array:
+def _widths(font: LoadedFont, new_gid: Mapping[int, int]) -> Num:
     """The W array: one run of consecutive CIDs with their advance widths."""
     by_cid = sorted((cid, font.advance(old)) for old, cid in new_gid.items())
-    return Array([0, Array([_num(w) for _, w in by_cid])])
+    return Num("[ 0 [ " + "".join(fmt(w) + " " for _, w in by_cid) + "] ]")
 
 
 def _to_unicode(text_by_cid: Mapping[int, str]) -> bytes:
@@ -72,52 +77,67 @@ def _to_unicode(text_by_cid: Mapping[int, str]) -> bytes:
     return "\n".join(lines).encode("ascii")
 
 
-def embed_font(pdf: pikepdf.Pdf, font: LoadedFont, used: Mapping[int, str]) -> EmbeddedFont:
-    """Subset ``font`` to the glyphs in ``used`` (glyph id -> the text it shows) and embed it."""
+@lru_cache(maxsize=128)
+def _program(spec: FontFile, used: tuple[tuple[int, str], ...]) -> _Program:
+    """Subset and describe a font for one glyph set; bounded LRU, safe across threads.
+
+    Pages share most glyph sets (the template's wording is the same on every page of a
+    language), so most fonts of a page are subset once per process.
+    """
+    font = load_font(spec)
     chars: dict[int, int] = {}
-    for gid, text in sorted(used.items()):
+    for gid, text in used:  # sorted by glyph id
         if len(text) == 1:
             chars.setdefault(ord(text), gid)
     subset = subset_font(font.tables, chars)
-    spec = font.spec
-    base_name = Name("/" + _tag(subset.data) + "+" + spec.postscript_name)
+    text_by_cid = {subset.new_gid[gid]: text for gid, text in used}
+    return _Program(
+        data=subset.data,
+        new_gid=subset.new_gid,
+        base_name=_tag(subset.data) + "+" + spec.postscript_name,
+        widths=_widths(font, subset.new_gid),
+        to_unicode=_to_unicode(text_by_cid),
+    )
 
-    file_stream = pikepdf.Stream(pdf, subset.data)
-    file_stream.Length1 = len(subset.data)
+
+def embed_font(font: LoadedFont, used: Mapping[int, str]) -> EmbeddedFont:
+    """Subset ``font`` to the glyphs in ``used`` (glyph id -> the text it shows) and embed it."""
+    program = _program(font.spec, tuple(sorted(used.items())))
+    spec = font.spec
+    base_name = Name(program.base_name)
     m = font.metrics
     flags = _FLAG_NONSYMBOLIC if spec.serif or spec.bold or spec.italic else _FLAG_SYMBOLIC
     if spec.serif:
         flags |= _FLAG_SERIF
     if spec.italic:
         flags |= _FLAG_ITALIC
-    descriptor = Dictionary(
-        Type=Name.FontDescriptor,
-        FontName=base_name,
-        Flags=flags,
-        FontBBox=Array([_num(v) for v in m.bbox]),
-        ItalicAngle=_num(m.italic_angle),
-        Ascent=_num(m.ascent),
-        Descent=_num(m.descent),
-        CapHeight=_num(m.cap_height),
-        StemV=140 if spec.bold else 80,
-        FontFile2=file_stream,
-    )
-    cid_font = Dictionary(
-        Type=Name.Font,
-        Subtype=Name.CIDFontType2,
-        BaseFont=base_name,
-        CIDSystemInfo=Dictionary(Registry="Adobe", Ordering="Identity", Supplement=0),
-        FontDescriptor=pdf.make_indirect(descriptor),
-        W=_widths(font, subset.new_gid),
-        CIDToGIDMap=Name.Identity,
-    )
-    text_by_cid = {subset.new_gid[gid]: text for gid, text in used.items()}
-    type0 = Dictionary(
-        Type=Name.Font,
-        Subtype=Name.Type0,
-        BaseFont=base_name,
-        Encoding=Name("/Identity-H"),
-        DescendantFonts=Array([pdf.make_indirect(cid_font)]),
-        ToUnicode=pikepdf.Stream(pdf, _to_unicode(text_by_cid)),
-    )
-    return EmbeddedFont(pdf.make_indirect(type0), subset.new_gid)
+    descriptor = Obj({
+        "Type": Name("FontDescriptor"),
+        "FontName": base_name,
+        "Flags": flags,
+        "FontBBox": [Num(fmt(v)) for v in m.bbox],
+        "ItalicAngle": Num(fmt(m.italic_angle)),
+        "Ascent": Num(fmt(m.ascent)),
+        "Descent": Num(fmt(m.descent)),
+        "CapHeight": Num(fmt(m.cap_height)),
+        "StemV": 140 if spec.bold else 80,
+        "FontFile2": Obj({"Length1": len(program.data)}, program.data),
+    })
+    cid_font = Obj({
+        "Type": Name("Font"),
+        "Subtype": Name("CIDFontType2"),
+        "BaseFont": base_name,
+        "CIDSystemInfo": {"Registry": Str("Adobe"), "Ordering": Str("Identity"), "Supplement": 0},
+        "FontDescriptor": descriptor,
+        "W": program.widths,
+        "CIDToGIDMap": Name("Identity"),
+    })
+    type0 = Obj({
+        "Type": Name("Font"),
+        "Subtype": Name("Type0"),
+        "BaseFont": base_name,
+        "Encoding": Name("Identity-H"),
+        "DescendantFonts": [cid_font],
+        "ToUnicode": Obj({}, program.to_unicode),
+    })
+    return EmbeddedFont(type0, dict(program.new_gid))

@@ -132,9 +132,19 @@ class _Chooser:
         return None
 
 
-@lru_cache(maxsize=16)
+MAX_FONT_SETS: Final = 16
+_choosers: dict[tuple[tuple[tuple[str, FontFile], ...], tuple[str, ...]], _Chooser] = {}
+
+
 def _chooser(specs: tuple[tuple[str, FontFile], ...], fallbacks: tuple[str, ...]) -> _Chooser:
-    return _Chooser(specs, fallbacks)
+    """The one chooser of these fonts (one per template in practice; emptied when full)."""
+    key = (specs, fallbacks)
+    chooser = _choosers.get(key)
+    if chooser is None:
+        if len(_choosers) >= MAX_FONT_SETS:
+            _choosers.clear()
+        chooser = _choosers.setdefault(key, _Chooser(specs, fallbacks))
+    return chooser
 
 
 @lru_cache(maxsize=2048)
@@ -166,6 +176,7 @@ class _Unit(NamedTuple):
 
 
 _LETTER, _SPACE, _CJK_CHAR, _BREAK = range(4)
+CLASS_CACHE_SIZE: Final = 1 << 15
 _classes: dict[str, int] = {}
 
 
@@ -178,7 +189,7 @@ def _char_class(text: str) -> int:
             cls = _CJK_CHAR
         else:
             cls = _BREAK if text in _BREAK_AFTER else _LETTER
-        if len(_classes) >= 1 << 15:
+        if len(_classes) >= CLASS_CACHE_SIZE:
             _classes.clear()
         _classes[text] = cls
     return cls
