@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from typing import Final
 
-from certificate.pdf import font_embedding, numformat, pdfwriter, qrcode, textlayout
+from certificate.pdf import canvas, font_embedding, numformat, pdfwriter, qrcode, textlayout
 
 #: name -> the maximum number of entries it may hold
 BOUNDS: Final[dict[str, int]] = {
     "numformat": numformat._CACHE_SIZE,
+    "operators": canvas.OP_CACHE_SIZE,
     "glyph classes": textlayout.CLASS_CACHE_SIZE,
     "glyph choice (per font set)": textlayout._Chooser.MAX_PICKS,
     "glyph runs": textlayout._run.cache_info().maxsize or 0,
@@ -33,6 +34,7 @@ def sizes() -> dict[str, int]:
     choosers = list(textlayout._choosers.values())
     return {
         "numformat": len(numformat._cache),
+        "operators": len(canvas._op_text),
         "glyph classes": len(textlayout._classes),
         "glyph choice (per font set)": max((len(c.picks) for c in choosers), default=0),
         "glyph runs": textlayout._run.cache_info().currsize,
@@ -49,6 +51,7 @@ def sizes() -> dict[str, int]:
 def clear() -> None:
     """Empty every cache (the parsed font files stay loaded)."""
     numformat._cache.clear()
+    canvas._op_text.clear()
     textlayout._classes.clear()
     textlayout._run.cache_clear()
     textlayout._fit.cache_clear()

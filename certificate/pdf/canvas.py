@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import groupby
+from operator import attrgetter
 from typing import Final
 
 from certificate.pdf.numformat import fmt
@@ -16,6 +18,14 @@ from certificate.pdf.textlayout import Glyph
 
 RGB = tuple[float, float, float]
 KAPPA: Final = 0.5522847498307936  # Bezier handle length of a quarter circle, times radius
+
+# The text of each drawing operator, by (operator, operands): ornaments, rules and the QR
+# grid put the same operators on every page. Bounded (emptied when full); equal operands
+# always print alike (``fmt`` depends on the value only), so sharing is safe; dict get and
+# set are atomic, so threads may share it.
+OP_CACHE_SIZE: Final = 1 << 15
+_font_of = attrgetter("font")
+_op_text: dict[tuple[str, tuple[float, ...]], str] = {}
 
 
 @dataclass(frozen=True)
@@ -46,10 +56,14 @@ class Canvas:
         self.used: dict[str, dict[int, str]] = {}
 
     def _op(self, operator: str, *numbers: float) -> None:
-        if numbers:
-            self._ops.append(" ".join(map(fmt, numbers)) + " " + operator)
-        else:
-            self._ops.append(operator)
+        key = (operator, numbers)
+        text = _op_text.get(key)
+        if text is None:
+            text = " ".join(map(fmt, numbers)) + " " + operator if numbers else operator
+            if len(_op_text) >= OP_CACHE_SIZE:
+                _op_text.clear()
+            _op_text[key] = text
+        self._ops.append(text)
 
     def save(self) -> None:
         self._op("q")
@@ -138,30 +152,25 @@ class Canvas:
     def serialize(self, resource: Mapping[str, str], new_gid: Mapping[str, Mapping[int, int]]) -> bytes:
         """The content stream, with glyph ids of the subset fonts and their resource names."""
         out: list[str] = []
+        codes_of = {font: {gid: f"{new:04X}" for gid, new in gids.items()} for font, gids in new_gid.items()}
         for op in self._ops:
             if isinstance(op, str):
                 out.append(op)
                 continue
-            isolate = any(g.font in op.embolden for g in op.glyphs)
+            isolate = bool(op.embolden) and any(g.font in op.embolden for g in op.glyphs)
             if isolate:
                 out.append("q")
             out.append("BT")
             out.append(f"{fmt(op.tracking)} Tc")
             out.append(f"1 0 0 1 {fmt(op.x)} {fmt(op.y)} Tm")
-            runs: list[list[Glyph]] = []
-            for g in op.glyphs:
-                if runs and runs[-1][0].font == g.font:
-                    runs[-1].append(g)
-                else:
-                    runs.append([g])
-            for run in runs:
-                font = run[0].font
-                out.append(f"/{resource[font]} {fmt(op.size)} Tf")
+            size = fmt(op.size)
+            for font, run in groupby(op.glyphs, key=_font_of):
+                out.append(f"/{resource[font]} {size} Tf")
                 bold = font in op.embolden
                 if bold:
                     out.append(f"2 Tr {fmt(op.size * 0.03)} w")
-                codes = "".join(f"{new_gid[font][g.gid]:04X}" for g in run)
-                out.append(f"<{codes}> Tj")
+                code = codes_of[font]
+                out.append("<" + "".join([code[g.gid] for g in run]) + "> Tj")
                 if bold:
                     out.append("0 Tr")
             out.append("ET")
