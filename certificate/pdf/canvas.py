@@ -11,7 +11,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from operator import attrgetter
-from typing import Final
+from typing import Final, NamedTuple
 
 from certificate.pdf.numformat import fmt
 from certificate.pdf.textlayout import Glyph
@@ -28,8 +28,7 @@ _font_of = attrgetter("font")
 _op_text: dict[tuple[str, tuple[float, ...]], str] = {}
 
 
-@dataclass(frozen=True)
-class _TextLine:
+class _TextLine(NamedTuple):
     glyphs: tuple[Glyph, ...]
     x: float
     y: float

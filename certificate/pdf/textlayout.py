@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Final, NamedTuple
 
@@ -53,6 +53,15 @@ class Glyph:
     gid: int
     text: str
     advance: float  # in 1/1000 em
+    # Glyphs are made once per character (see ``_Chooser``) and hashed on every fit (the
+    # cache key), so the hash is computed once.
+    _hash: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.font, self.gid, self.text, self.advance)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 class FontSet:
