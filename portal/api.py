@@ -107,9 +107,9 @@ async def certificate_vc(request: web.Request) -> web.Response:
     cv = svc.certificate(cert_no)
     if cv is None:
         raise ApiError(404, "cert.not_found", f"no certificate {cert_no} on this chain")
-    block = svc.engine.state.block(cv.height)
-    assert block is not None
-    created = datetime.fromtimestamp(block.header.time_ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    meta = svc.engine.state.block_meta(cv.height)
+    assert meta is not None
+    created = datetime.fromtimestamp(meta.header.time_ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     anchor: ChainAnchor = {
         "tx_id": Transaction.decode(cv.entry["tx"]).id_hex, "block_height": cv.height,
         "block_hash": cv.block_hash.hex(), "issuer_public_key": cv.entry["issuer"].hex(),
