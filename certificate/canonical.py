@@ -89,24 +89,29 @@ def decode(data: bytes, *, max_len: int = 1 << 20) -> Any:
     return value
 
 
+_SCALARS = frozenset({str, bytes, bool, int, type(None)})
+
+
 def _verify(value: Any, depth: int = 0) -> None:
     """Check a decoded value holds only canonical types with sorted map keys, in place.
 
     ``decode`` then re-packs the value as decoded (msgpack keeps map order) and compares bytes:
     that catches non-minimal lengths and integers, and this walk catches what re-packing would
     reproduce faithfully (unsorted keys, floats, extension types). It is the hot path of every
-    node (every transaction of every block), so it builds nothing.
+    node (every transaction of every block), so it builds nothing, and it looks at scalar
+    members in the loop instead of calling itself for each (a transaction is mostly scalars).
+    A member one level too deep still goes through the call, which refuses it.
     """
     if depth > MAX_DEPTH:
         raise ValidationError("canonical.depth", "structure nested too deeply")
     kind = type(value)
-    if kind is str or kind is bytes or kind is bool or value is None:
-        return
-    if kind is int:
+    if kind in _SCALARS:
         return  # msgpack cannot carry an integer outside the 64-bit ranges
+    deep = depth >= MAX_DEPTH
     if kind is list:
         for item in value:
-            _verify(item, depth + 1)
+            if deep or type(item) not in _SCALARS:
+                _verify(item, depth + 1)
         return
     if kind is dict:
         previous: str | None = None
@@ -116,6 +121,7 @@ def _verify(value: Any, depth: int = 0) -> None:
             if previous is not None and not previous < key:
                 raise ValidationError("canonical.noncanonical", "map keys are not in sorted order")
             previous = key
-            _verify(item, depth + 1)
+            if deep or type(item) not in _SCALARS:
+                _verify(item, depth + 1)
         return
     raise ValidationError("canonical.malformed", "contains a value outside the canonical types")

@@ -11,12 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from certificate.accounts import ACCOUNT_PASSWORD, ACCOUNT_REGISTER
 from certificate.activation import check_activation_code
 from certificate.errors import SignatureError, ValidationError
 from certificate.keys import PublicKey
 from certificate.tx import (
-    ACCOUNT_PASSWORD,
-    ACCOUNT_REGISTER,
     APPROVE,
     ISSUE,
     ISSUER_ADD,
@@ -24,8 +23,9 @@ from certificate.tx import (
     REVOKE,
     Transaction,
 )
+from node.chain import issuers
 from node.chain import keys as K
-from node.chain.view import Overlay
+from node.chain.view import Overlay, pack
 from node.genesis import Genesis
 
 
@@ -62,8 +62,9 @@ def check_signatures(tx: Transaction, genesis: Genesis) -> list[PublicKey]:
 def _require_issuer(view: Overlay, signers: list[PublicKey]) -> PublicKey:
     if len(signers) != 1:
         raise TxRejected("tx.signers", "this transaction is signed by exactly one issuer key")
-    entry = view.get_obj(K.issuer(signers[0].raw))
-    if entry is None or entry.get("removed_height") is not None:
+    # The same key on every transaction of a batch: answered from the committed registry
+    # (node.chain.issuers), with this view's own pending writes seen first.
+    if not issuers.is_active(view, signers[0].raw):
         raise TxRejected("tx.issuer", f"key {signers[0].id} is not a registered issuer", 403)
     return signers[0]
 
@@ -185,14 +186,15 @@ def _governance(view: Overlay, tx: Transaction, signers: list[PublicKey], genesi
     if tx.type == ISSUER_ADD:
         if active:
             raise TxRejected("gov.already_issuer", "that key is already a registered issuer", 409)
-        view.put_obj(K.issuer(key), {"name": tx.body["name"], "added_height": ctx.height,
-                                     "removed_height": None})
+        entry = {"name": tx.body["name"], "added_height": ctx.height, "removed_height": None}
     else:
         if not active:
             raise TxRejected("gov.not_issuer", "that key is not a registered issuer", 409)
         assert entry is not None
         entry["removed_height"] = ctx.height
-        view.put_obj(K.issuer(key), entry)
+    raw = pack(entry)
+    issuers.written(view, key, raw)  # before the write exists: no cache may outlive it
+    view.put(K.issuer(key), raw)
 
 
 def _account(view: Overlay, tx: Transaction, signers: list[PublicKey], genesis: Genesis, ctx: BlockContext) -> None:

@@ -152,3 +152,58 @@ def test_decoded_signing_bytes_equal_checked_encoding(kind: str, signers: int, t
     back = Transaction.decode(tx.encode())
     assert back.signing_bytes == canonical.encode({"type": tx.type, "body": tx.body}) == tx.signing_bytes
     assert back.id == tx.id
+
+
+# --- canonical: the decoder's walk --------------------------------------------------------------
+
+
+def _reference_verify(value: Any, depth: int = 0) -> None:
+    """The walk ``canonical._verify`` replaced: one call per value."""
+    if depth > canonical.MAX_DEPTH:
+        raise ValidationError("canonical.depth", "structure nested too deeply")
+    kind = type(value)
+    if kind is str or kind is bytes or kind is bool or value is None or kind is int:
+        return
+    if kind is list:
+        for item in value:
+            _reference_verify(item, depth + 1)
+        return
+    if kind is dict:
+        previous: str | None = None
+        for key, item in value.items():
+            if type(key) is not str:
+                raise ValidationError("canonical.malformed", "map keys must be strings")
+            if previous is not None and not previous < key:
+                raise ValidationError("canonical.noncanonical", "map keys are not in sorted order")
+            previous = key
+            _reference_verify(item, depth + 1)
+        return
+    raise ValidationError("canonical.malformed", "contains a value outside the canonical types")
+
+
+_LEAVES = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.text(max_size=2), st.binary(max_size=2),
+                    st.floats(allow_nan=False), st.just([]), st.just({}))
+_KEYS = st.one_of(st.sampled_from(["a", "b", "c"]), st.integers(0, 2), st.binary(max_size=1))
+
+
+def _nest(leaf: Any, depth: int) -> st.SearchStrategy[Any]:
+    wrap = st.sampled_from(["list", "dict"])
+    return st.lists(wrap, min_size=depth, max_size=depth).map(lambda kinds: _wrapped(leaf, kinds))
+
+
+def _wrapped(leaf: Any, kinds: list[str]) -> Any:
+    for k in kinds:
+        leaf = [leaf] if k == "list" else {"k": leaf}
+    return leaf
+
+
+@settings(max_examples=500)
+@given(st.one_of(
+    st.recursive(_LEAVES, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                 st.lists(st.tuples(_KEYS, inner), max_size=3).map(dict)),
+                 max_leaves=12),
+    st.tuples(_LEAVES, st.integers(canonical.MAX_DEPTH - 1, canonical.MAX_DEPTH + 2)).flatmap(
+        lambda t: _nest(t[0], t[1])),
+))
+def test_decoder_walk_agrees_with_reference(value: Any) -> None:
+    assert _outcome(canonical._verify, value) == _outcome(_reference_verify, value)
