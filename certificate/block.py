@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Final
 
 from certificate import canonical
 from certificate.errors import SignatureError, ValidationError
 from certificate.hashing import sha256
 from certificate.keys import PublicKey, SigningKey
-from certificate.merkle import merkle_root
+from certificate.merkle import EMPTY_ROOT, leaf_hash, merkle_root, tree_levels
 
 HEADER_FIELDS: Final = ("height", "prev_hash", "merkle_root", "time_ms", "proposer", "tx_count")
 MAX_BLOCK_BYTES: Final = 16 << 20
@@ -71,6 +72,13 @@ class Block:
     def to_dict(self) -> dict[str, Any]:
         return {"header": self.header.to_dict(), "sig": self.signature, "txs": list(self.txs)}
 
+    # Computed once per block: ``verify`` checks the root and the node stores every level (so
+    # reads answer audit paths without hashing), from the same hashes.
+    @cached_property
+    def merkle_levels(self) -> list[list[bytes]]:
+        """Every level of the RFC 6962 tree over ``txs``, leaves first (``tree_levels``)."""
+        return tree_levels([leaf_hash(t) for t in self.txs])
+
     def encode(self) -> bytes:
         return canonical.encode(self.to_dict())
 
@@ -93,7 +101,7 @@ class Block:
         key.verify("block", chain_id, self.header.encode(), self.signature)
         if self.header.tx_count != len(self.txs):
             raise ValidationError("block.tx_count", f"block {self.height} tx_count does not match its txs")
-        if merkle_root(self.txs) != self.header.merkle_root:
+        if (self.merkle_levels[-1][0] if self.txs else EMPTY_ROOT) != self.header.merkle_root:
             raise ValidationError("block.merkle", f"block {self.height} Merkle root does not match its txs")
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import msgpack
 
 from certificate.block import Block, BlockHeader
-from certificate.merkle import leaf_hash, level_sizes, tree_levels
+from certificate.merkle import level_sizes, tree_levels
 from node.chain import keys as K
 from node.storage.db import Store
 
@@ -55,14 +55,18 @@ def tree_bytes(leaves: bytes) -> bytes:
     """Every level of the tree over the concatenated leaf hashes ``leaves``, concatenated
     bottom-up: the leaves first, the root last."""
     hashes = [leaves[i : i + _HASH] for i in range(0, len(leaves), _HASH)]
-    return b"".join(b"".join(level) for level in tree_levels(hashes)) if hashes else b""
+    return _concat(tree_levels(hashes)) if hashes else b""
+
+
+def _concat(levels: list[list[bytes]]) -> bytes:
+    return b"".join(b"".join(level) for level in levels)
 
 
 def block_writes(block: Block) -> list[tuple[bytes, bytes]]:
     """Every read-index entry of ``block``, for ``apply_block``'s batch."""
-    leaves = b"".join(leaf_hash(t) for t in block.txs)
-    return [(K.block_leaves(block.height), leaves),
-            (K.block_tree(block.height), tree_bytes(leaves)),
+    levels = block.merkle_levels
+    return [(K.block_leaves(block.height), b"".join(levels[0])),
+            (K.block_tree(block.height), _concat(levels) if block.txs else b""),
             (K.block_meta(block.height), BlockMeta.of(block).pack())]
 
 
