@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import os
 import random
@@ -32,13 +33,14 @@ from typing import Any
 
 import msgpack
 
-from certificate.block import Block, make_block
+from certificate.block import Block
 from certificate.keys import SigningKey
 from certificate.tx import Transaction
-from node.chain.rules import BlockContext, TxRejected, apply_tx, check_signatures, claimed_signers
-from node.chain.state import BlockRejected, ChainState, Head
-from node.chain.view import Overlay
+from node.chain.rules import TxRejected
+from node.chain.state import BlockRejected, ChainState
 from node.consensus import Config, Entry, EntryType, Message, MessageType, NotLeader, RawNode, Ready, Role
+from node.engine_blocks import POOL_LIMIT, BlockBuilder, OpenBlock
+from node.engine_prefetch import Prefetcher
 from node.engine_types import (
     ENTRY_OVERHEAD,
     Committed,
@@ -48,19 +50,19 @@ from node.engine_types import (
     decode_tx,
     message_limits,
 )
+from node.engine_waits import WaitRoom
 from node.genesis import Genesis
 from node.metrics import Metrics
 from node.storage.db import Store
 from node.storage.raftlog import RaftLog
 
-__all__ = ["ENTRY_OVERHEAD", "Committed", "Engine", "Inflight", "TxResult", "Waiters", "decode_tx",
+__all__ = ["ENTRY_OVERHEAD", "POOL_LIMIT", "Committed", "Engine", "Inflight", "TxResult", "Waiters", "decode_tx",
            "message_limits"]
 
 log = logging.getLogger("node.engine")
-POOL_LIMIT = 50_000
 
 
-class Engine:
+class Engine(BlockBuilder, WaitRoom):
     def __init__(self, node_id: str, genesis: Genesis, key: SigningKey, store: Store,
                  send: Callable[[str, bytes], None], metrics: Metrics, *, max_frame: int = 8 << 20) -> None:
         self.node_id = node_id
@@ -93,10 +95,12 @@ class Engine:
         self.pool: OrderedDict[bytes, tuple[Transaction, bytes]] = OrderedDict()
         self.inflight: deque[Inflight] = deque()
         self.inflight_ids: set[bytes] = set()
+        self.open_blocks: deque[OpenBlock] = deque()
         self.waiters = Waiters()
         self._apply_queue: deque[Entry] = deque()
         self._apply_wakeup = asyncio.Event()
         self._apply_task: asyncio.Task[None] | None = None
+        self._prefetch = Prefetcher(genesis.chain_id, self.state)
         self._scheduled = False
         self._writing = False  # a synced Ready write is running in ``_disk``
         # One thread, so writes reach LevelDB in Ready order; plyvel releases the GIL.
@@ -262,6 +266,7 @@ class Engine:
         self.metrics.set("raft_is_leader", 1 if role is Role.LEADER else 0)
         log.info("role %s leader %s", role.value, leader, extra={"term": term})
         if role is Role.LEADER and not was_leader:
+            self._prefetch.forget()
             self.lead_start = -1  # set to our no-op's index once it is persisted
         if was_leader and role is not Role.LEADER:
             self.lead_start = None
@@ -300,6 +305,8 @@ class Engine:
             self.metrics.observe("block_commit_seconds", max(0.0, now - done.block.header.time_ms) / 1000)
             if self.inflight:
                 self.inflight[0].overlay.base = self.state.reader
+            elif self.open_blocks:
+                self.open_blocks[0].overlay.base = self.state.reader
         elif self.inflight:
             self._drop_speculation(requeue=True)
         for tx in txs:
@@ -318,6 +325,11 @@ class Engine:
                 await self._apply_wakeup.wait()
                 continue
             entry = self._apply_queue.popleft()
+            if self.role is not Role.LEADER:  # a follower catching up: use the other core
+                self._prefetch.ahead(itertools.chain((entry,), self._apply_queue), len(self._apply_queue) + 1)
+                await self._prefetch.take(entry.index)
+                if self._stopped:
+                    return
             try:
                 self._apply(entry.index, entry.type, entry.data)
             except Exception as exc:  # storage failure: stop rather than serve a half-known state
@@ -329,170 +341,11 @@ class Engine:
                 self.kick()  # the leader may build the next block now
                 await asyncio.sleep(0)
 
-    def _wake_applied(self) -> None:
-        if not self.waiters.applied:
-            return
-        keep = []
-        for idx, fut in self.waiters.applied:
-            if idx <= self.state.applied_index:
-                if not fut.done():
-                    fut.set_result(None)
-            else:
-                keep.append((idx, fut))
-        self.waiters.applied = keep
-
-    def _drop_speculation(self, *, requeue: bool) -> None:
-        """Forget blocks proposed but not applied (orphaned by a leader change)."""
-        if requeue and self.role is Role.LEADER:
-            back: OrderedDict[bytes, tuple[Transaction, bytes]] = OrderedDict()
-            for inf in self.inflight:
-                for tx, raw in inf.txs:
-                    if self.state.tx_location(tx.id) is None:
-                        back[tx.id] = (tx, raw)
-            back.update(self.pool)
-            self.pool = back
-        self.inflight.clear()
-        self.inflight_ids.clear()
-
-    # --- leader: admission and block building ---------------------------------------------
-    def leader_ready(self) -> bool:
-        return (
-            self.role is Role.LEADER
-            and self.lead_start is not None
-            and self.lead_start >= 0
-            and self.state.applied_index >= self.lead_start
-        )
-
-    def _tip(self) -> tuple[Head, Any]:
-        if self.inflight:
-            last = self.inflight[-1]
-            return Head(last.block.height, last.block.hash, last.block.header.time_ms), last.overlay
-        return self.state.head, self.state.reader
-
-    def admit(self, tx: Transaction, raw: bytes) -> TxResult:
-        """Leader: check a transaction against committed and in-flight state, then queue it."""
-        tid = tx.id_hex
-        loc = self.state.tx_location(tx.id)
-        if loc is not None:
-            return TxResult(200, tid, "tx.committed", "already committed", loc[0],
-                            (self.state.block_hash(loc[0]) or b"").hex())
-        if tx.id in self.pool or tx.id in self.inflight_ids:
-            return TxResult(202, tid, "tx.pending", "already pending")
-        if self.role is not Role.LEADER:
-            return TxResult(503, tid, "node.no_leader", "this node is no longer the leader")
-        if len(self.pool) >= POOL_LIMIT:
-            return TxResult(503, tid, "node.busy", "too many pending transactions")
-        try:
-            if tx not in self.state.verified:
-                check_signatures(tx, self.genesis)
-                self.state.verified.add(tx)
-            head, base = self._tip()
-            scratch = Overlay(base)
-            apply_tx(scratch, tx, self.genesis, BlockContext(head.height + 1, head.time_ms, 0),
-                     signers=claimed_signers(tx))
-        except TxRejected as exc:
-            return TxResult(exc.status, tid, exc.code, exc.message)
-        self.pool[tx.id] = (tx, raw)
-        self.kick()
-        return TxResult(202, tid, "tx.accepted", "accepted")
-
-    def _maybe_propose(self) -> None:
-        if not self.pool or not self.leader_ready():
-            return
-        if len(self.inflight) >= self.params.max_inflight_blocks:
-            return
-        head, base = self._tip()
-        overlay = Overlay(base)
-        time_ms = max(int(time.time() * 1000), head.time_ms)
-        chosen: list[tuple[Transaction, bytes]] = []
-        size = 0
-        while self.pool and len(chosen) < self.params.block_max_txs:
-            tx_id, (tx, raw) = next(iter(self.pool.items()))
-            if chosen and size + len(raw) > self.params.block_max_bytes:
-                break
-            del self.pool[tx_id]
-            try:
-                apply_tx(overlay, tx, self.genesis,
-                         BlockContext(head.height + 1, time_ms, len(chosen)), signers=claimed_signers(tx))
-            except TxRejected as exc:
-                self.reject_waiters(tx.id, exc)
-                if self.on_reject is not None:
-                    self.on_reject(tx.id, exc)  # followers may be waiting for it on a client's behalf
-                continue
-            chosen.append((tx, raw))
-            size += len(raw)
-        if not chosen:
-            return
-        block = make_block(height=head.height + 1, prev_hash=head.hash, time_ms=time_ms,
-                           txs=[raw for _, raw in chosen], proposer=self.node_id, key=self.key,
-                           chain_id=self.genesis.chain_id)
-        data = block.encode()
-        try:
-            index = self.raft.propose(data)
-        except NotLeader:
-            for tx, raw in chosen:
-                self.pool[tx.id] = (tx, raw)
-            return
-        self.inflight.append(Inflight(index, data, block, overlay, Head(block.height, block.hash, time_ms), chosen))
-        self.inflight_ids.update(t.id for t, _ in chosen)
-        self.metrics.inc("blocks_proposed_total")
-
-    def reject_waiters(self, tx_id: bytes, exc: TxRejected) -> None:
-        """Whoever waits for ``tx_id`` to commit learns it never will, and why."""
-        for fut in self.waiters.tx.pop(tx_id, []):
-            if not fut.done():
-                fut.set_exception(exc)
-
-    # --- waiting --------------------------------------------------------------------------
-    def wait_tx(self, tx_id: bytes) -> asyncio.Future[Committed]:
-        assert self._loop is not None
-        fut: asyncio.Future[Committed] = self._loop.create_future()
-        loc = self.state.tx_location(tx_id)
-        if loc is not None:
-            fut.set_result(Committed(tx_id, loc[0], self.state.block_hash(loc[0]) or b""))
-        else:
-            self.waiters.tx.setdefault(tx_id, []).append(fut)
-        return fut
-
-    def forget_waiter(self, tx_id: bytes, fut: asyncio.Future[Committed]) -> None:
-        lst = self.waiters.tx.get(tx_id)
-        if lst and fut in lst:
-            lst.remove(fut)
-            if not lst:
-                del self.waiters.tx[tx_id]
-
-    async def read_barrier(self, timeout: float = 2.0) -> None:
-        """Linearizable read: confirm with a quorum, then wait to apply up to that point."""
-        assert self._loop is not None
-        if len(self.genesis.members) == 1 and self.role is Role.LEADER:
-            return
-        ctx = os.urandom(8)
-        fut: asyncio.Future[int] = self._loop.create_future()
-        self.waiters.reads[ctx] = fut
-        try:
-            self.raft.read_index(ctx)
-        except NotLeader:
-            self.waiters.reads.pop(ctx, None)
-            raise
-        self.kick()
-        try:
-            index = await asyncio.wait_for(fut, timeout)
-        finally:
-            self.waiters.reads.pop(ctx, None)
-        await self.wait_applied(index, timeout)
-
-    async def wait_applied(self, index: int, timeout: float) -> None:
-        if index <= self.state.applied_index:
-            return
-        assert self._loop is not None
-        fut: asyncio.Future[None] = self._loop.create_future()
-        self.waiters.applied.append((index, fut))
-        await asyncio.wait_for(fut, timeout)
-
     def stop(self) -> None:
         self._stopped = True
         # A write may be running: let it end before the caller closes the store under it.
         self._disk.shutdown(wait=True)
+        self._prefetch.close()
         if self._apply_task is not None:
             self._apply_task.cancel()
         for lst in self.waiters.tx.values():

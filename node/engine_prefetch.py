@@ -1,0 +1,124 @@
+"""Catch-up help: decode and signature-check queued committed blocks in a worker process.
+
+A follower re-syncing a long chain spends nearly all its time in ``ChainState.check_block``,
+and most of that decoding transactions and verifying their signatures, on the one core the
+event loop runs on. While blocks wait in the apply queue, a worker process (the machine's other
+core) decodes each of their transactions and checks its signatures; the loop then only takes
+the decoded transactions into the state's caches, and ``check_block`` finds them decoded and
+verified. The worker's results only fill caches keyed by the exact bytes it was given (the
+same code decoded the same bytes), and whatever it did not vouch for is decoded and verified
+by the loop as usual. It only starts when a follower is well behind, so the idle commit path
+never pays for a round trip to another process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+from collections.abc import Iterable
+from concurrent.futures import Future, ProcessPoolExecutor
+from itertools import islice
+
+from certificate.block import Block
+from certificate.errors import SignatureError, ValidationError
+from certificate.hashing import sha256
+from certificate.tx import ISSUE, Transaction
+from node.chain.state import ChainState
+from node.consensus import Entry, EntryType
+
+log = logging.getLogger("node.engine")
+
+#: Blocks waiting to be applied before the worker is used: the node is catching up.
+START_BEHIND = 8
+#: Blocks handed to the worker ahead of the one being applied.
+LOOKAHEAD = 6
+
+
+def prepare_block(data: bytes, chain_id: str) -> list[tuple[bytes, Transaction, bool]]:
+    """In the worker: every transaction of the block that decodes, and whether its
+    signatures verify. Nothing here is trusted beyond "these bytes decode to this"."""
+    try:
+        block = Block.decode(data)
+    except ValidationError:
+        return []
+    out = []
+    for raw in block.txs:
+        try:
+            tx = Transaction.decode(raw)
+            if tx.type == ISSUE:
+                tx.record  # noqa: B018 - computed here so the loop does not
+        except (ValidationError, ValueError):
+            continue
+        try:
+            tx.verified_signers(chain_id)
+            ok = True
+        except SignatureError:
+            ok = False
+        tx.id  # noqa: B018 - cached with the transaction
+        out.append((raw, tx, ok))
+    return out
+
+
+class Prefetcher:
+    def __init__(self, chain_id: str, state: ChainState) -> None:
+        self._chain_id = chain_id
+        self._state = state
+        self._pool: ProcessPoolExecutor | None = None
+        self._futs: dict[int, Future[list[tuple[bytes, Transaction, bool]]]] = {}
+        self._broken = False
+
+    def ahead(self, queue: Iterable[Entry], queued: int) -> None:
+        """Hand the worker the next blocks of ``queue`` (the apply queue, in order)."""
+        if self._broken or (queued < START_BEHIND and not self._futs):
+            return
+        for e in islice(queue, LOOKAHEAD):
+            if e.type is EntryType.NOOP or not e.data or e.index in self._futs:
+                continue
+            try:
+                self._futs[e.index] = self._worker().submit(prepare_block, e.data, self._chain_id)
+            except Exception as exc:  # no processes here (limits, a sandbox): do without
+                log.warning("catch-up worker unavailable, applying on one core: %s", exc)
+                self._broken = True
+                return
+
+    def _worker(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # spawn: forking a process that runs threads (the Raft disk writer) can deadlock.
+            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        return self._pool
+
+    async def take(self, index: int) -> None:
+        """Before applying entry ``index``: fill the caches with the worker's results for it,
+        waiting if the worker is on it; if it has not started, the loop does the work itself."""
+        fut = self._futs.pop(index, None)
+        if fut is None:
+            return
+        if not fut.done() and fut.cancel():
+            return
+        try:
+            items = await asyncio.wrap_future(fut)
+        except Exception as exc:  # a dead worker only costs speed
+            log.warning("catch-up worker failed, applying on one core: %s", exc)
+            self._broken = True
+            return
+        decoded, verified = self._state.decoded, self._state.verified
+        cache = decoded._txs  # DecodedCache has no insert method; same key, same bound
+        for raw, tx, ok in items:
+            cache[sha256(raw)] = tx
+            if ok:
+                verified.add(tx)
+        while len(cache) > decoded._size:
+            cache.popitem(last=False)
+
+    def forget(self) -> None:
+        """Entries queued may be gone (a leader's own blocks): drop what is pending."""
+        for fut in self._futs.values():
+            fut.cancel()
+        self._futs.clear()
+
+    def close(self) -> None:
+        self.forget()
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
