@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from certificate.pdf import canvas, font_embedding, numformat, pdfwriter, qrcode, textlayout
+from certificate.pdf import canvas, font_embedding, numformat, pdfwriter, qrcode, qrencode, textlayout
 
 #: name -> the maximum number of entries it may hold
 BOUNDS: Final[dict[str, int]] = {
@@ -23,6 +23,7 @@ BOUNDS: Final[dict[str, int]] = {
     "font sets": textlayout.MAX_FONT_SETS,
     "qr matrices": qrcode._matrix.cache_info().maxsize or 0,
     "qr runs": qrcode._runs.cache_info().maxsize or 0,
+    "qr layouts (one per version)": qrencode.MAX_VERSION,
     "font programs": font_embedding._program.cache_info().maxsize or 0,
     "pdf strings": pdfwriter._qpdf_string.cache_info().maxsize or 0,
     "pdf names": pdfwriter._name.cache_info().maxsize or 0,
@@ -42,6 +43,7 @@ def sizes() -> dict[str, int]:
         "font sets": len(textlayout._choosers),
         "qr matrices": qrcode._matrix.cache_info().currsize,
         "qr runs": qrcode._runs.cache_info().currsize,
+        "qr layouts (one per version)": len(qrencode._layouts),
         "font programs": font_embedding._program.cache_info().currsize,
         "pdf strings": pdfwriter._qpdf_string.cache_info().currsize,
         "pdf names": pdfwriter._name.cache_info().currsize,
@@ -58,6 +60,7 @@ def clear() -> None:
     textlayout._choosers.clear()
     qrcode._matrix.cache_clear()
     qrcode._runs.cache_clear()
+    qrencode._layouts.clear()
     font_embedding._program.cache_clear()
     pdfwriter._qpdf_string.cache_clear()
     pdfwriter._name.cache_clear()

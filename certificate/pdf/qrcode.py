@@ -13,16 +13,25 @@ from typing import Final
 import segno
 
 from certificate.pdf.canvas import RGB, Canvas
+from certificate.pdf.qrencode import Matrix, qr_matrix_m0
 
 QUIET_ZONE: Final = 4  # modules of white around the symbol, as ISO/IEC 18004 requires
 
-Matrix = tuple[tuple[bool, ...], ...]
 
 
 @lru_cache(maxsize=64)
 def _matrix(content: str) -> Matrix:
     # Bounded and thread-safe (lru_cache); a render asks twice (size, then draw) and a
     # verifier re-renders what was just rendered, so a few recent symbols are all it needs.
+    if content.isascii():  # what the base URL rules guarantee; segno writes ASCII as is
+        fast = qr_matrix_m0(content.encode("ascii"))
+        if fast is not None:
+            return fast
+    return segno_matrix(content)
+
+
+def segno_matrix(content: str) -> Matrix:
+    """The symbol as segno makes it: the definition ``qrencode`` reproduces."""
     code = segno.make(content, error="m", mode="byte", mask=0, micro=False, boost_error=False)
     return tuple(tuple(bool(v) for v in row) for row in code.matrix)
 
