@@ -45,6 +45,7 @@ __all__ = [
     "make_cert_no",
     "normalise_cert_no",
     "parse_cert_no",
+    "parse_normal_cert_no",
 ]
 
 ALPHABET: Final = "0123456789ABCDEFGHJKLMNPRSTWXYZ"
@@ -173,6 +174,10 @@ def parse_cert_no(text: str) -> CertNo:
     match = _DASHED.fullmatch(text) or _COMPACT.fullmatch(text)
     if match is None:
         raise _refuse("certno.format")
+    return _checked(match)
+
+
+def _checked(match: re.Match[str]) -> CertNo:
     kind, level_digit, yy, body, check = match.groups()
     level = int(level_digit)
     _check_kind_level(kind, level)
@@ -182,6 +187,24 @@ def parse_cert_no(text: str) -> CertNo:
     if (_weighted(f"{kind}{level}{yy}{body}") + _VALUE[check]) % MODULUS != 1:
         raise _refuse("certno.check")
     return CertNo(kind=kind, level=level, year=2000 + int(yy), body=body, check=check)
+
+
+def parse_normal_cert_no(text: str) -> CertNo | None:
+    """The number ``text`` spells, if ``text`` is exactly its normal spelling (``.text``).
+
+    None for everything else, valid loose spellings included: what stored records and
+    transactions are checked with (every node, every transaction), without the steps that
+    forgive a person's typing.
+    """
+    # The dashed pattern has only A-Z, 0-9 and dashes, so stripping and upper-casing a match
+    # would change nothing, and ``.text`` writes the same groups back in the same places.
+    match = _DASHED.fullmatch(text) if isinstance(text, str) and len(text) <= MAX_INPUT_LEN else None
+    if match is None:
+        return None
+    try:
+        return _checked(match)
+    except ValidationError:
+        return None
 
 
 def normalise_cert_no(text: str) -> str:

@@ -33,6 +33,8 @@ __all__ = [
     "MESSAGES",
     "NAME_PUNCTUATION",
     "TEXT_PUNCTUATION",
+    "is_normal_name",
+    "is_normal_text",
     "normalise_name",
     "normalise_text",
 ]
@@ -215,6 +217,26 @@ def normalise_name(text: str, *, field: str | None = "name") -> str:
     if not any(unicodedata.category(char)[0] == "L" for char in name):
         raise _refuse("name", "no_letter", field)
     return name
+
+
+def is_normal_name(text: str, *, field: str | None = "name") -> bool:
+    """``normalise_name(text) == text`` (so False where it refuses): checks stored names."""
+    if _is_normal_ascii(text, MAX_NAME_LEN, _ASCII_NAME_CHARS, _ASCII_LETTER):
+        return True
+    try:
+        return normalise_name(text, field=field) == text
+    except ValidationError:
+        return False
+
+
+def is_normal_text(text: str, *, field: str, max_len: int) -> bool:
+    """``normalise_text(text, ...) == text`` (so False where it refuses): checks stored text."""
+    if _is_normal_ascii(text, max_len, _ASCII_TEXT_CHARS, _ASCII_ALNUM):
+        return True
+    try:
+        return normalise_text(text, field=field, max_len=max_len) == text
+    except ValidationError:
+        return False
 
 
 def normalise_text(text: str, *, field: str, max_len: int) -> str:

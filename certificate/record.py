@@ -14,10 +14,10 @@ from functools import lru_cache
 from typing import Any, Final
 
 from certificate import canonical
-from certificate.certno import CertNo, normalise_cert_no, parse_cert_no
+from certificate.certno import normalise_cert_no, parse_cert_no, parse_normal_cert_no
 from certificate.errors import ValidationError
 from certificate.mykad import parse_mykad
-from certificate.names import normalise_name, normalise_text
+from certificate.names import is_normal_name, is_normal_text, normalise_name, normalise_text
 from certificate.noss import MAX_LEN as NOSS_MAX_LEN
 from certificate.noss import parse_noss
 
@@ -381,31 +381,24 @@ def _normal_record(cls: type[CertificateRecord], data: dict[str, Any]) -> Certif
     jpps_date = _normal_iso_date(data["jpps_date"])
     if issued_on is None or jpps_date is None or jpps_date > issued_on:
         return None
-    cert_no = _normal_cert_no(data["cert_no"])
+    cert_no = parse_normal_cert_no(data["cert_no"])
     if cert_no is None or cert_no.kind != kind or cert_no.level != level:
         return None
     supersedes = data["supersedes"]
-    if supersedes is not None and (supersedes == data["cert_no"] or _normal_cert_no(supersedes) is None):
+    if supersedes is not None and (supersedes == data["cert_no"] or parse_normal_cert_no(supersedes) is None):
         return None  # "" and every spelling but the normal one fail _normal_cert_no
     if not (
         _CENTRE_CODE.fullmatch(data["centre_code"])  # upper-case, no spaces: strip/upper keep it
         and _normal_jpps_ref(data["jpps_ref"])
         and _normal_noss(data["noss_code"], kind, level)
         and _normal_mykad(data["holder_ic"], issued_on)
-        and _is_normal(normalise_name, data["holder_name"], field="holder_name")
-        and _is_normal(normalise_text, data["programme_ms"], field="programme_ms", max_len=200)
-        and _is_normal(normalise_text, data["programme_en"], field="programme_en", max_len=200)
-        and _is_normal(normalise_text, data["centre_name"], field="centre_name", max_len=200)
+        and is_normal_name(data["holder_name"], field="holder_name")
+        and is_normal_text(data["programme_ms"], field="programme_ms", max_len=200)
+        and is_normal_text(data["programme_en"], field="programme_en", max_len=200)
+        and is_normal_text(data["centre_name"], field="centre_name", max_len=200)
     ):
         return None
     return cls(**data)
-
-
-def _is_normal(normalise: Any, text: str, **options: Any) -> bool:
-    try:
-        return bool(normalise(text, **options) == text)
-    except ValidationError:
-        return False
 
 
 def _normal_issued_at(text: str) -> date | None:
@@ -434,14 +427,6 @@ def _normal_iso_date_cached(text: str) -> date | None:
     except ValidationError:
         return None
     return date.fromisoformat(normal) if normal == text else None
-
-
-def _normal_cert_no(text: str) -> CertNo | None:
-    try:
-        cert_no = parse_cert_no(text)
-    except ValidationError:
-        return None
-    return cert_no if cert_no.text == text else None
 
 
 def _normal_jpps_ref(text: str) -> bool:

@@ -46,6 +46,8 @@ GOVERNANCE: Final = (ISSUER_ADD, ISSUER_REMOVE)
 MAX_TX_BYTES: Final = 1 << 20
 MAX_APPROVALS_PER_TX: Final = 2000
 MAX_SIGS: Final = 16
+_TX_KEYS: Final = frozenset({"type", "body", "sigs"})
+_ISSUE_WITH_ACTIVATION: Final = frozenset({"record", "activation"})
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,8 @@ class Transaction:
     def __post_init__(self) -> None:
         # Signatures are kept sorted by key so a transaction has one encoding whatever order
         # its co-signers signed in; ``from_dict`` refuses any other order.
-        object.__setattr__(self, "sigs", tuple(sorted(self.sigs, key=lambda s: s.key)))
+        if len(self.sigs) > 1 or type(self.sigs) is not tuple:
+            object.__setattr__(self, "sigs", tuple(sorted(self.sigs, key=lambda s: s.key)))
 
     # A transaction is immutable, so its encodings, id and record are computed once: the node
     # asks for them many times per transaction on its hot path.
@@ -137,7 +140,7 @@ class Transaction:
     @classmethod
     def from_dict(cls, data: Any) -> Transaction:
         """Validate an untrusted transaction's shape; raise ValidationError naming the problem."""
-        if not isinstance(data, dict) or set(data) != {"type", "body", "sigs"}:
+        if not isinstance(data, dict) or data.keys() != _TX_KEYS:
             raise ValidationError("tx.shape", "a transaction has exactly: type, body, sigs")
         tx_type, body, raw_sigs = data["type"], data["body"], data["sigs"]
         if tx_type not in TYPES:
@@ -157,10 +160,11 @@ class Transaction:
             ):
                 raise ValidationError("tx.sigs", "each signature is [32-byte key, 64-byte signature]")
             sigs.append(Signature(item[0], item[1]))
-        if len({s.key for s in sigs}) != len(sigs):
-            raise ValidationError("tx.sigs", "a key signed twice")
-        if [s.key for s in sigs] != sorted(s.key for s in sigs):
-            raise ValidationError("tx.sigs", "signatures must be sorted by key")
+        if len(sigs) > 1:  # (one signature, the usual case, is trivially unique and sorted)
+            if len({s.key for s in sigs}) != len(sigs):
+                raise ValidationError("tx.sigs", "a key signed twice")
+            if [s.key for s in sigs] != sorted(s.key for s in sigs):
+                raise ValidationError("tx.sigs", "signatures must be sorted by key")
         checked = _BODY_CHECKS[tx_type](body)
         tx = cls(tx_type, body, tuple(sigs))
         if isinstance(checked, CertificateRecord):
@@ -169,6 +173,9 @@ class Transaction:
 
 
 _BODY_KEY: Final = b"\x83\xa4body"  # a 3-entry map, then the key "body" (keys sort body < sigs < type)
+
+
+_TYPE_TAILS: Final = {t: b"\xa4type" + canonical.encode(t) for t in TYPES}
 
 
 def _signing_slice(raw: bytes, sigs: list[Any], tx_type: str) -> bytes | None:
@@ -180,7 +187,7 @@ def _signing_slice(raw: bytes, sigs: list[Any], tx_type: str) -> bytes | None:
     saves walking and packing the body again through the checking encoder (every node does this
     for every transaction). The layout is checked anyway; on any surprise the caller encodes.
     """
-    type_tail = b"\xa4type" + canonical.encode_decoded(tx_type)
+    type_tail = _TYPE_TAILS.get(tx_type) or b"\xa4type" + canonical.encode_decoded(tx_type)
     tail = b"\xa4sigs" + canonical.encode_decoded(sigs) + type_tail
     if not (raw.startswith(_BODY_KEY) and raw.endswith(tail) and len(raw) > len(_BODY_KEY) + len(tail)):
         return None
@@ -188,6 +195,8 @@ def _signing_slice(raw: bytes, sigs: list[Any], tx_type: str) -> bytes | None:
 
 
 def _fields(body: dict[str, Any], required: set[str], optional: frozenset[str] = frozenset()) -> None:
+    if body.keys() == required:
+        return  # the usual case, decided without building sets
     missing = required - set(body)
     if missing:
         raise ValidationError("tx.body", f"missing field {sorted(missing)[0]!r}")
@@ -219,7 +228,8 @@ def _stamp(value: Any, field: str) -> None:
 
 
 def _check_issue(body: dict[str, Any]) -> CertificateRecord:
-    _fields(body, {"record"}, frozenset({"activation"}))
+    if body.keys() != _ISSUE_WITH_ACTIVATION:  # what nearly every issue carries
+        _fields(body, {"record"}, frozenset({"activation"}))
     record = CertificateRecord.from_dict(body["record"])
     if "activation" in body and not (isinstance(body["activation"], bytes) and len(body["activation"]) == 32):
         raise ValidationError("tx.body", "activation must be a 32-byte digest", field="activation")

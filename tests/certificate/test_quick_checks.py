@@ -16,6 +16,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from certificate import canonical
+from certificate.certno import parse_cert_no, parse_normal_cert_no
 from certificate.errors import ValidationError
 from certificate.keys import SigningKey
 from certificate.mykad import _digits_of, parse_mykad
@@ -24,6 +25,8 @@ from certificate.names import (
     NAME_PUNCTUATION,
     TEXT_PUNCTUATION,
     _normalise,
+    is_normal_name,
+    is_normal_text,
     normalise_name,
     normalise_text,
 )
@@ -207,3 +210,31 @@ def _wrapped(leaf: Any, kinds: list[str]) -> Any:
 ))
 def test_decoder_walk_agrees_with_reference(value: Any) -> None:
     assert _outcome(canonical._verify, value) == _outcome(_reference_verify, value)
+
+
+# --- certificate numbers and text as stored --------------------------------------------------------
+
+
+def _normal_by_parse(text: str) -> Any:
+    try:
+        cert_no = parse_cert_no(text)
+    except ValidationError:
+        return None
+    return cert_no if cert_no.text == text else None
+
+
+@given(st.one_of(
+    st.sampled_from([CERT_NO, OTHER_CERT_NO]).flatmap(lambda c: st.sampled_from([
+        c, c.lower(), c.replace("-", ""), f" {c}", f"{c} ", c[:-1] + "0", c[:-1] + "I", "X" + c, "DLKM5" + c[4:]])),
+    st.text(st.sampled_from(list("SKMDLPC0123456789ABXYZIOQ- ")), max_size=22),
+    st.text(max_size=70),
+))
+def test_normal_cert_no_agrees_with_parse(text: str) -> None:
+    assert parse_normal_cert_no(text) == _normal_by_parse(text)
+
+
+@given(st.one_of(_ASCII, _NEAR_ASCII, st.text(max_size=30)), st.sampled_from([5, 40, 200]))
+def test_is_normal_agrees_with_normalise(text: str, max_len: int) -> None:
+    assert is_normal_name(text) == (_outcome(normalise_name, text) == ("ok", text))
+    assert is_normal_text(text, field="t", max_len=max_len) == (
+        _outcome(normalise_text, text, field="t", max_len=max_len) == ("ok", text))
