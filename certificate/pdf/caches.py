@@ -10,12 +10,22 @@ from __future__ import annotations
 
 from typing import Final
 
-from certificate.pdf import canvas, font_embedding, numformat, pdfwriter, qrcode, qrencode, textlayout
+from certificate.pdf import (
+    canvas,
+    font_embedding,
+    numformat,
+    pdfwriter,
+    qrcode,
+    qrencode,
+    sfnt_subset,
+    textlayout,
+)
 
 #: name -> the maximum number of entries it may hold
 BOUNDS: Final[dict[str, int]] = {
     "numformat": numformat._CACHE_SIZE,
     "operators": canvas.OP_CACHE_SIZE,
+    "shapes": canvas.SHAPE_CACHE_SIZE,
     "glyph classes": textlayout.CLASS_CACHE_SIZE,
     "glyph choice (per font set)": textlayout._Chooser.MAX_PICKS,
     "glyph runs": textlayout._run.cache_info().maxsize or 0,
@@ -25,6 +35,7 @@ BOUNDS: Final[dict[str, int]] = {
     "qr runs": qrcode._runs.cache_info().maxsize or 0,
     "qr layouts (one per version)": qrencode.MAX_VERSION,
     "font programs": font_embedding._program.cache_info().maxsize or 0,
+    "glyph offsets (per font)": sfnt_subset._MAX_FONTS,
     "pdf strings": pdfwriter._qpdf_string.cache_info().maxsize or 0,
     "pdf names": pdfwriter._name.cache_info().maxsize or 0,
 }
@@ -36,6 +47,7 @@ def sizes() -> dict[str, int]:
     return {
         "numformat": len(numformat._cache),
         "operators": len(canvas._op_text),
+        "shapes": len(canvas._shape_ops),
         "glyph classes": len(textlayout._classes),
         "glyph choice (per font set)": max((len(c.picks) for c in choosers), default=0),
         "glyph runs": textlayout._run.cache_info().currsize,
@@ -45,6 +57,7 @@ def sizes() -> dict[str, int]:
         "qr runs": qrcode._runs.cache_info().currsize,
         "qr layouts (one per version)": len(qrencode._layouts),
         "font programs": font_embedding._program.cache_info().currsize,
+        "glyph offsets (per font)": len(sfnt_subset._offsets),
         "pdf strings": pdfwriter._qpdf_string.cache_info().currsize,
         "pdf names": pdfwriter._name.cache_info().currsize,
     }
@@ -54,6 +67,7 @@ def clear() -> None:
     """Empty every cache (the parsed font files stay loaded)."""
     numformat._cache.clear()
     canvas._op_text.clear()
+    canvas._shape_ops.clear()
     textlayout._classes.clear()
     textlayout._run.cache_clear()
     textlayout._fit.cache_clear()
@@ -62,5 +76,6 @@ def clear() -> None:
     qrcode._runs.cache_clear()
     qrencode._layouts.clear()
     font_embedding._program.cache_clear()
+    sfnt_subset._offsets.clear()
     pdfwriter._qpdf_string.cache_clear()
     pdfwriter._name.cache_clear()

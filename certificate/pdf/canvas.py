@@ -25,6 +25,9 @@ KAPPA: Final = 0.5522847498307936  # Bezier handle length of a quarter circle, t
 # set are atomic, so threads may share it.
 OP_CACHE_SIZE: Final = 1 << 15
 _font_of = attrgetter("font")
+# The operators of whole shapes (circles, polygons) by their arguments, likewise.
+SHAPE_CACHE_SIZE: Final = 1 << 12
+_shape_ops: dict[tuple[object, ...], tuple[str, ...]] = {}
 _op_text: dict[tuple[str, tuple[float, ...]], str] = {}
 
 
@@ -103,13 +106,35 @@ class Canvas:
     def fill_stroke(self) -> None:
         self._op("B")
 
+    def _replay(self, key: tuple[object, ...]) -> bool:
+        """Append the operators a shape with this key produced before, if it did."""
+        ops = _shape_ops.get(key)
+        if ops is None:
+            return False
+        self._ops.extend(ops)
+        return True
+
+    def _remember(self, key: tuple[object, ...], start: int) -> None:
+        if len(_shape_ops) >= SHAPE_CACHE_SIZE:
+            _shape_ops.clear()
+        _shape_ops[key] = tuple(op for op in self._ops[start:] if isinstance(op, str))
+
     def polygon(self, points: Sequence[tuple[float, float]]) -> None:
+        key = ("polygon", tuple(tuple(p) for p in points))
+        if self._replay(key):
+            return
+        start = len(self._ops)
         self.move(*points[0])
         for p in points[1:]:
             self.line(*p)
         self.close()
+        self._remember(key, start)
 
     def circle(self, cx: float, cy: float, r: float) -> None:
+        key = ("circle", cx, cy, r)
+        if self._replay(key):
+            return
+        start = len(self._ops)
         k = KAPPA * r
         self.move(cx + r, cy)
         self.curve(cx + r, cy + k, cx + k, cy + r, cx, cy + r)
@@ -117,6 +142,7 @@ class Canvas:
         self.curve(cx - r, cy - k, cx - k, cy - r, cx, cy - r)
         self.curve(cx + k, cy - r, cx + r, cy - k, cx + r, cy)
         self.close()
+        self._remember(key, start)
 
     def text(
         self,

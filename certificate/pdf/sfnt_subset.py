@@ -17,6 +17,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Final
 
 _ARG_WORDS = 0x0001
 _HAVE_SCALE = 0x0008
@@ -32,12 +33,27 @@ class Subset:
     new_gid: dict[int, int]
 
 
+# Glyph offsets of each font's ``loca`` (the CJK font has 49k glyphs), keyed by the table
+# objects themselves (held, so their ids stay theirs); bounded, shared between threads.
+_MAX_FONTS: Final = 16
+_offsets: dict[tuple[int, int], tuple[bytes, bytes, list[int]]] = {}
+
+
 def _glyph_offsets(tables: Mapping[str, bytes]) -> list[int]:
-    long_format = struct.unpack(">h", tables["head"][50:52])[0] == 1
-    loca = tables["loca"]
+    """Where each glyph starts in ``glyf`` (read-only: shared between calls)."""
+    head, loca = tables["head"], tables["loca"]
+    cached = _offsets.get((id(head), id(loca)))
+    if cached is not None and cached[0] is head and cached[1] is loca:
+        return cached[2]
+    long_format = struct.unpack(">h", head[50:52])[0] == 1
     if long_format:
-        return list(struct.unpack(f">{len(loca) // 4}I", loca))
-    return [2 * v for v in struct.unpack(f">{len(loca) // 2}H", loca)]
+        offsets = list(struct.unpack(f">{len(loca) // 4}I", loca))
+    else:
+        offsets = [2 * v for v in struct.unpack(f">{len(loca) // 2}H", loca)]
+    if len(_offsets) >= _MAX_FONTS:
+        _offsets.clear()
+    _offsets[(id(head), id(loca))] = (head, loca, offsets)
+    return offsets
 
 
 def _components(glyph: bytes) -> list[tuple[int, int]]:
