@@ -174,10 +174,20 @@ class Canvas:
                 out.append(TextExtent("".join(g.text for g in op.glyphs), op.x, x1, op.y, op.size))
         return out
 
-    def serialize(self, resource: Mapping[str, str], new_gid: Mapping[str, Mapping[int, int]]) -> bytes:
-        """The content stream, with glyph ids of the subset fonts and their resource names."""
+    def serialize(
+        self,
+        resource: Mapping[str, str],
+        new_gid: Mapping[str, Mapping[int, int]],
+        codes: Mapping[str, Mapping[int, str]] | None = None,
+    ) -> bytes:
+        """The content stream, with glyph ids of the subset fonts and their resource names.
+
+        ``codes``, if given, is ``new_gid`` already written as 4 hex digits per glyph.
+        """
         out: list[str] = []
-        codes_of = {font: {gid: f"{new:04X}" for gid, new in gids.items()} for font, gids in new_gid.items()}
+        codes_of = codes if codes is not None else {
+            font: {gid: f"{new:04X}" for gid, new in gids.items()} for font, gids in new_gid.items()
+        }
         for op in self._ops:
             if isinstance(op, str):
                 out.append(op)

@@ -95,7 +95,8 @@ def build_pdf(
     keys = sorted(canvas.used)
     resource = {key: f"F{i + 1}" for i, key in enumerate(keys)}
     embedded = {key: embed_font(fonts[key], canvas.used[key]) for key in keys}
-    content = canvas.serialize(resource, {k: e.new_gid for k, e in embedded.items()})
+    content = canvas.serialize(resource, {k: e.new_gid for k, e in embedded.items()},
+                               {k: e.codes for k, e in embedded.items()})
     pages = Obj({"Type": Name("Pages"), "Count": 1})
     page = Obj({
         "Type": Name("Page"),

@@ -11,10 +11,11 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
+from types import MappingProxyType
 
 from certificate.pdf.fontfiles import FontFile, LoadedFont, load_font
 from certificate.pdf.numformat import fmt
-from certificate.pdf.pdfwriter import Name, Num, Obj, Str
+from certificate.pdf.pdfwriter import Name, Num, Obj, Str, Value
 from certificate.pdf.sfnt_subset import subset_font
 
 _FLAG_SERIF = 1 << 1
@@ -28,7 +29,8 @@ class EmbeddedFont:
     """A font ready for the page: its dictionary and how old glyph ids map to CIDs."""
 
     font: Obj
-    new_gid: dict[int, int]
+    new_gid: Mapping[int, int]
+    codes: Mapping[int, str]  # old glyph id -> its CID as the content stream writes it
 
 
 @dataclass(frozen=True)
@@ -36,10 +38,13 @@ class _Program:
     """Everything of an embedded font that depends on the font and its glyphs alone."""
 
     data: bytes  # the subset font file
-    new_gid: dict[int, int]
-    base_name: str
-    widths: Num  # the W array
+    new_gid: Mapping[int, int]
+    codes: Mapping[int, str]
     to_unicode: bytes
+    # the font's dictionaries, less their indirect objects (read-only, shared by pages)
+    descriptor: Mapping[str, Value]
+    cid_font: Mapping[str, Value]
+    type0: Mapping[str, Value]
 
 
 def _tag(data: bytes) -> str:
@@ -91,53 +96,60 @@ def _program(spec: FontFile, used: tuple[tuple[int, str], ...]) -> _Program:
             chars.setdefault(ord(text), gid)
     subset = subset_font(font.tables, chars)
     text_by_cid = {subset.new_gid[gid]: text for gid, text in used}
+    base_name = Name(_tag(subset.data) + "+" + spec.postscript_name)
+    descriptor, cid_font, type0 = _static_parts(font, base_name, _widths(font, subset.new_gid))
     return _Program(
         data=subset.data,
-        new_gid=subset.new_gid,
-        base_name=_tag(subset.data) + "+" + spec.postscript_name,
-        widths=_widths(font, subset.new_gid),
+        new_gid=MappingProxyType(subset.new_gid),
+        codes=MappingProxyType({gid: f"{cid:04X}" for gid, cid in subset.new_gid.items()}),
         to_unicode=_to_unicode(text_by_cid),
+        descriptor=MappingProxyType(descriptor),
+        cid_font=MappingProxyType(cid_font),
+        type0=MappingProxyType(type0),
     )
 
 
-def embed_font(font: LoadedFont, used: Mapping[int, str]) -> EmbeddedFont:
-    """Subset ``font`` to the glyphs in ``used`` (glyph id -> the text it shows) and embed it."""
-    program = _program(font.spec, tuple(sorted(used.items())))
+def _static_parts(font: LoadedFont, base_name: Name, widths: Num) -> tuple[dict[str, Value], ...]:
+    """The descriptor, CID font and Type0 dictionaries without their indirect objects."""
     spec = font.spec
-    base_name = Name(program.base_name)
     m = font.metrics
     flags = _FLAG_NONSYMBOLIC if spec.serif or spec.bold or spec.italic else _FLAG_SYMBOLIC
     if spec.serif:
         flags |= _FLAG_SERIF
     if spec.italic:
         flags |= _FLAG_ITALIC
-    descriptor = Obj({
+    descriptor: dict[str, Value] = {
         "Type": Name("FontDescriptor"),
         "FontName": base_name,
         "Flags": flags,
-        "FontBBox": [Num(fmt(v)) for v in m.bbox],
+        "FontBBox": tuple(Num(fmt(v)) for v in m.bbox),
         "ItalicAngle": Num(fmt(m.italic_angle)),
         "Ascent": Num(fmt(m.ascent)),
         "Descent": Num(fmt(m.descent)),
         "CapHeight": Num(fmt(m.cap_height)),
         "StemV": 140 if spec.bold else 80,
-        "FontFile2": Obj({"Length1": len(program.data)}, program.data),
-    })
-    cid_font = Obj({
+    }
+    cid_font: dict[str, Value] = {
         "Type": Name("Font"),
         "Subtype": Name("CIDFontType2"),
         "BaseFont": base_name,
         "CIDSystemInfo": {"Registry": Str("Adobe"), "Ordering": Str("Identity"), "Supplement": 0},
-        "FontDescriptor": descriptor,
-        "W": program.widths,
+        "W": widths,
         "CIDToGIDMap": Name("Identity"),
-    })
-    type0 = Obj({
+    }
+    type0: dict[str, Value] = {
         "Type": Name("Font"),
         "Subtype": Name("Type0"),
         "BaseFont": base_name,
         "Encoding": Name("Identity-H"),
-        "DescendantFonts": [cid_font],
-        "ToUnicode": Obj({}, program.to_unicode),
-    })
-    return EmbeddedFont(type0, dict(program.new_gid))
+    }
+    return descriptor, cid_font, type0
+
+
+def embed_font(font: LoadedFont, used: Mapping[int, str]) -> EmbeddedFont:
+    """Subset ``font`` to the glyphs in ``used`` (glyph id -> the text it shows) and embed it."""
+    program = _program(font.spec, tuple(sorted(used.items())))
+    descriptor = Obj({**program.descriptor, "FontFile2": Obj({"Length1": len(program.data)}, program.data)})
+    cid_font = Obj({**program.cid_font, "FontDescriptor": descriptor})
+    type0 = Obj({**program.type0, "DescendantFonts": [cid_font], "ToUnicode": Obj({}, program.to_unicode)})
+    return EmbeddedFont(type0, program.new_gid, program.codes)
