@@ -26,7 +26,7 @@ KAPPA: Final = 0.5522847498307936  # Bezier handle length of a quarter circle, t
 OP_CACHE_SIZE: Final = 1 << 15
 _font_of = attrgetter("font")
 # The operators of whole shapes (circles, polygons) by their arguments, likewise.
-SHAPE_CACHE_SIZE: Final = 1 << 12
+SHAPE_CACHE_SIZE: Final = 1 << 10
 _shape_ops: dict[tuple[object, ...], tuple[str, ...]] = {}
 _op_text: dict[tuple[str, tuple[float, ...]], str] = {}
 
