@@ -137,18 +137,16 @@ def _birth_date(yymmdd: str, today: date, field: str | None) -> date:
     accepted and 31 February is refused whichever century is meant.
     """
     yy, mm, dd = int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:6])
-    readings: list[date] = []
-    for century in (2000, 1900):
+    real = False
+    for century in (2000, 1900):  # the more recent reading first: the first in the past wins
         try:
-            readings.append(date(century + yy, mm, dd))
+            born = date(century + yy, mm, dd)
         except ValueError:
             continue
-    if not readings:
-        raise _refuse("mykad.date", field)
-    past = [d for d in readings if d <= today]
-    if not past:
-        raise _refuse("mykad.future_date", field)
-    return max(past)
+        if born <= today:
+            return born
+        real = True
+    raise _refuse("mykad.future_date" if real else "mykad.date", field)
 
 
 def _digits_of(text: str, *, strip_separators: bool, field: str | None) -> str:

@@ -398,7 +398,11 @@ def _normal_record(cls: type[CertificateRecord], data: dict[str, Any]) -> Certif
         and is_normal_text(data["centre_name"], field="centre_name", max_len=200)
     ):
         return None
-    return cls(**data)
+    # Every field was just proved to be what ``create`` would store, so the frozen dataclass
+    # __init__ (one object.__setattr__ per field, a tenth of this check) has nothing to add.
+    record = object.__new__(cls)
+    record.__dict__.update(data)
+    return record
 
 
 def _normal_issued_at(text: str) -> date | None:

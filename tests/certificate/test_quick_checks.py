@@ -9,6 +9,7 @@ refuse with the same code.
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from certificate import canonical
 from certificate.certno import parse_cert_no, parse_normal_cert_no
 from certificate.errors import ValidationError
 from certificate.keys import SigningKey
-from certificate.mykad import _digits_of, parse_mykad
+from certificate.mykad import _birth_date, _digits_of, parse_mykad
 from certificate.names import (
     MAX_NAME_LEN,
     NAME_PUNCTUATION,
@@ -238,3 +239,24 @@ def test_is_normal_agrees_with_normalise(text: str, max_len: int) -> None:
     assert is_normal_name(text) == (_outcome(normalise_name, text) == ("ok", text))
     assert is_normal_text(text, field="t", max_len=max_len) == (
         _outcome(normalise_text, text, field="t", max_len=max_len) == ("ok", text))
+
+
+def _reference_birth_date(yymmdd: str, today: date) -> tuple[str, Any]:
+    readings = []
+    for century in (2000, 1900):
+        try:
+            readings.append(date(century + int(yymmdd[:2]), int(yymmdd[2:4]), int(yymmdd[4:6])))
+        except ValueError:
+            continue
+    if not readings:
+        return "refused", "mykad.date"
+    past = [d for d in readings if d <= today]
+    return ("ok", max(past)) if past else ("refused", "mykad.future_date")
+
+
+@given(st.integers(0, 999_999).map(lambda n: f"{n:06d}"), st.dates(date(1990, 1, 1), date(2099, 12, 31)))
+@example("000229", date(2026, 1, 1))
+@example("000229", date(1999, 1, 1))
+@example("250101", date(2025, 1, 1))
+def test_birth_date_agrees_with_reference(yymmdd: str, today: date) -> None:
+    assert _outcome(_birth_date, yymmdd, today, "ic") == _reference_birth_date(yymmdd, today)
