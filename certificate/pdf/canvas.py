@@ -25,6 +25,7 @@ KAPPA: Final = 0.5522847498307936  # Bezier handle length of a quarter circle, t
 # set are atomic, so threads may share it.
 OP_CACHE_SIZE: Final = 1 << 15
 _font_of = attrgetter("font")
+_gid_of = attrgetter("gid")
 # The operators of whole shapes (circles, polygons) by their arguments, likewise.
 SHAPE_CACHE_SIZE: Final = 1 << 10
 _shape_ops: dict[tuple[object, ...], tuple[str, ...]] = {}
@@ -161,8 +162,13 @@ class Canvas:
         """
         if not glyphs:
             return
+        used = self.used
         for g in glyphs:
-            self.used.setdefault(g.font, {}).setdefault(g.gid, g.text)
+            per_font = used.get(g.font)
+            if per_font is None:
+                per_font = used[g.font] = {}
+            if g.gid not in per_font:
+                per_font[g.gid] = g.text
         self._ops.append(_TextLine(tuple(glyphs), x, y, size, tracking, frozenset(embolden)))
 
     def text_extents(self) -> list[TextExtent]:
@@ -205,7 +211,7 @@ class Canvas:
                 if bold:
                     out.append(f"2 Tr {fmt(op.size * 0.03)} w")
                 code = codes_of[font]
-                out.append("<" + "".join([code[g.gid] for g in run]) + "> Tj")
+                out.append("<" + "".join(map(code.__getitem__, map(_gid_of, run))) + "> Tj")
                 if bold:
                     out.append("0 Tr")
             out.append("ET")

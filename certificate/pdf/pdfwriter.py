@@ -30,7 +30,6 @@ import pikepdf
 
 HEADER: Final = b"%PDF-1.7\n%\xbf\xf7\xa2\xfe\n"
 _PLAIN_NAME: Final = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+-._")
-_PLAIN_STRING: Final = frozenset(chr(c) for c in range(32, 127)) - set("()\\")
 
 
 class Name(str):
@@ -75,7 +74,8 @@ def _qpdf_string(value: str | bytes) -> tuple[str, bytes]:
 
 
 def _string(value: str | bytes) -> tuple[str, bytes]:
-    if isinstance(value, str) and value and all(c in _PLAIN_STRING for c in value):
+    if (isinstance(value, str) and value and value.isascii() and value.isprintable()
+            and "(" not in value and ")" not in value and "\\" not in value):
         return "(" + value + ")", value.encode("ascii")
     return _qpdf_string(value)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Final, NamedTuple
 
 from certificate.pdf.fontfiles import FontFile, LoadedFont, load_font
@@ -299,7 +299,12 @@ class Block:
     tracking: float = 0.0
 
     def line_width(self, index: int) -> float:
-        return width(self.lines[index], self.size, self.tracking)
+        return self._widths[index]
+
+    @cached_property
+    def _widths(self) -> tuple[float, ...]:
+        # blocks are shared through the fit cache, so each line is measured once
+        return tuple(width(line, self.size, self.tracking) for line in self.lines)
 
 
 def _balanced(units: Sequence[_Unit], size: float, max_width: float, tracking: float) -> list[list[Glyph]]:
