@@ -60,6 +60,8 @@ __all__ = ["ENTRY_OVERHEAD", "POOL_LIMIT", "Committed", "Engine", "Inflight", "T
            "message_limits"]
 
 log = logging.getLogger("node.engine")
+#: Committed entries up to this size (a block of a few transactions) are applied on the spot.
+INLINE_APPLY_BYTES = 4 << 10
 
 
 class Engine(BlockBuilder, WaitRoom):
@@ -99,6 +101,7 @@ class Engine(BlockBuilder, WaitRoom):
         self.waiters = Waiters()
         self._apply_queue: deque[Entry] = deque()
         self._apply_wakeup = asyncio.Event()
+        self._applying = False
         self._apply_task: asyncio.Task[None] | None = None
         self._prefetch = Prefetcher(genesis.chain_id, self.state)
         self._scheduled = False
@@ -249,10 +252,7 @@ class Engine(BlockBuilder, WaitRoom):
         for m in rd.messages:
             self._send_raft(m)
         if rd.committed_entries:
-            # Applied by a separate task, one block at a time with the loop free in between:
-            # a follower applying a big block must keep answering heartbeats.
-            self._apply_queue.extend(rd.committed_entries)
-            self._apply_wakeup.set()
+            self._hand_over(rd.committed_entries)
         for rs in rd.read_states:
             fut = self.waiters.reads.pop(rs.ctx, None)
             if fut is not None and not fut.done():
@@ -318,6 +318,24 @@ class Engine(BlockBuilder, WaitRoom):
             cb(block)
         self._wake_applied()
 
+    def _hand_over(self, entries: list[Entry]) -> None:
+        """Big blocks are applied by a separate task, one at a time with the loop free in
+        between: a follower applying them must keep answering heartbeats. Cheap entries (our
+        own block, whose effects admission computed; a no-op; a block of a few transactions)
+        are applied right here when nothing is queued before them: waking the task would put
+        a trip through the event loop on every commit's path."""
+        n = 0
+        if not self._apply_queue and not self._applying:
+            for e in entries:
+                own = bool(self.inflight) and self.inflight[0].index == e.index
+                if not (own or len(e.data) <= INLINE_APPLY_BYTES):
+                    break
+                self._apply(e.index, e.type, e.data)
+                n += 1
+        if n < len(entries):
+            self._apply_queue.extend(entries[n:])
+            self._apply_wakeup.set()
+
     async def _apply_loop(self) -> None:
         while not self._stopped:
             if not self._apply_queue:
@@ -325,18 +343,21 @@ class Engine(BlockBuilder, WaitRoom):
                 await self._apply_wakeup.wait()
                 continue
             entry = self._apply_queue.popleft()
-            if self.role is not Role.LEADER:  # a follower catching up: use the other core
-                self._prefetch.ahead(itertools.chain((entry,), self._apply_queue), len(self._apply_queue) + 1)
-                await self._prefetch.take(entry.index)
-                if self._stopped:
-                    return
+            self._applying = True  # ``_hand_over`` must not overtake this entry
             try:
+                if self.role is not Role.LEADER:  # a follower catching up: use the other core
+                    self._prefetch.ahead(itertools.chain((entry,), self._apply_queue), len(self._apply_queue) + 1)
+                    await self._prefetch.take(entry.index)
+                    if self._stopped:
+                        return
                 self._apply(entry.index, entry.type, entry.data)
             except Exception as exc:  # storage failure: stop rather than serve a half-known state
                 log.critical("engine stopped while applying entry %d: %s", entry.index, exc)
                 self.fatal = exc
                 self._stopped = True
                 return
+            finally:
+                self._applying = False
             if entry.data:
                 self.kick()  # the leader may build the next block now
                 await asyncio.sleep(0)
