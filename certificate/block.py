@@ -16,7 +16,7 @@ from certificate import canonical
 from certificate.errors import SignatureError, ValidationError
 from certificate.hashing import sha256
 from certificate.keys import PublicKey, SigningKey
-from certificate.merkle import EMPTY_ROOT, leaf_hash, merkle_root, tree_levels
+from certificate.merkle import EMPTY_ROOT, leaf_hash, tree_levels
 
 HEADER_FIELDS: Final = ("height", "prev_hash", "merkle_root", "time_ms", "proposer", "tx_count")
 MAX_BLOCK_BYTES: Final = 16 << 20
@@ -115,5 +115,9 @@ def make_block(
     key: SigningKey,
     chain_id: str,
 ) -> Block:
-    header = BlockHeader(height, prev_hash, merkle_root(txs), time_ms, proposer, len(txs))
-    return Block(header, key.sign("block", chain_id, header.encode()), tuple(txs))
+    levels = tree_levels([leaf_hash(t) for t in txs])
+    root = levels[-1][0] if txs else EMPTY_ROOT
+    header = BlockHeader(height, prev_hash, root, time_ms, proposer, len(txs))
+    block = Block(header, key.sign("block", chain_id, header.encode()), tuple(txs))
+    block.__dict__["merkle_levels"] = levels  # the leader stores the tree it just built
+    return block
