@@ -98,6 +98,7 @@ class Engine(BlockBuilder, WaitRoom):
         self.inflight: deque[Inflight] = deque()
         self.inflight_ids: set[bytes] = set()
         self.open_blocks: deque[OpenBlock] = deque()
+        self.unplaced: deque[tuple[Transaction, bytes]] = deque()
         self.waiters = Waiters()
         self._apply_queue: deque[Entry] = deque()
         self._apply_wakeup = asyncio.Event()

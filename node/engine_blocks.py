@@ -12,8 +12,10 @@ transaction when idle); while ``max_inflight_blocks`` are in flight, transaction
 blocks of up to ``block_max_txs`` / ``block_max_bytes`` that go out as slots free up.
 
 If the tip moves under the open blocks (a foreign block applied, a leader change), their
-effects are stale: every transaction in them is admitted again on the new tip, and those that
-no longer pass are refused to whoever waits for them.
+effects are stale: their transactions go back to ``unplaced`` and are placed again on the new
+tip, a block's worth per step, and those that no longer pass are refused to whoever waits.
+A new leader that has not yet applied its predecessor's blocks only checks what it admits
+(against the tip it has) and places it once the tip is settled.
 """
 
 from __future__ import annotations
@@ -70,6 +72,7 @@ class BlockBuilder:
     inflight: deque[Inflight]
     inflight_ids: set[bytes]
     open_blocks: deque[OpenBlock]
+    unplaced: deque[tuple[Transaction, bytes]]  # in the pool, not yet in an open block
 
     def kick(self) -> None: ...
 
@@ -105,7 +108,17 @@ class BlockBuilder:
             if tx not in self.state.verified:
                 check_signatures(tx, self.genesis)
                 self.state.verified.add(tx)
-            self._place(tx, raw)
+            if self.unplaced or not self.leader_ready():
+                # The tip is not settled (a new leader applying its predecessor's blocks) or
+                # older transactions wait to be placed: check now for a prompt answer, place
+                # later in order.
+                head, base = self._tip()
+                apply_tx(Overlay(base), tx, self.genesis, BlockContext(head.height + 1, head.time_ms, 0),
+                         signers=claimed_signers(tx))
+                self.unplaced.append((tx, raw))
+                self.pool[tx.id] = (tx, raw)
+            else:
+                self._place(tx, raw)
         except TxRejected as exc:
             return TxResult(exc.status, tid, exc.code, exc.message)
         self.kick()
@@ -139,17 +152,19 @@ class BlockBuilder:
         self.pool[tx.id] = (tx, raw)
 
     def _maybe_propose(self) -> None:
-        if not self.open_blocks or not self.leader_ready():
+        if not (self.open_blocks or self.unplaced) or not self.leader_ready():
             return
         if len(self.inflight) >= self.params.max_inflight_blocks:
             return
         head, _ = self._tip()
-        ob = self.open_blocks[0]
-        if ob.parent.hash != head.hash or ob.parent.height != head.height or not ob.txs:
-            self._reopen()  # the tip moved under the open blocks: validate again on it
-            if not self.open_blocks:
-                return
+        if self.open_blocks:
             ob = self.open_blocks[0]
+            if ob.parent.hash != head.hash or ob.parent.height != head.height:
+                self._reopen()  # the tip moved under the open blocks: validate again on it
+        self._place_some()
+        if not self.open_blocks:
+            return
+        ob = self.open_blocks[0]
         block = make_block(height=head.height + 1, prev_hash=head.hash, time_ms=ob.time_ms,
                            txs=[raw for _, raw in ob.txs], proposer=self.node_id, key=self.key,
                            chain_id=self.genesis.chain_id)
@@ -170,22 +185,35 @@ class BlockBuilder:
         self.metrics.inc("blocks_proposed_total")
 
     def _reopen(self, extra: list[tuple[Transaction, bytes]] | None = None) -> None:
-        """Admit every transaction of the open blocks (and ``extra`` first) again on the
-        current tip; refuse those that no longer pass."""
+        """Send every transaction of the open blocks (``extra`` first) back to be placed
+        again, in order, on the current tip."""
         txs = list(extra or [])
         for ob in self.open_blocks:
             txs.extend(ob.txs)
         self.open_blocks.clear()
-        self.pool.clear()
+        self.unplaced.extendleft(reversed(txs))
         for tx, raw in txs:
-            if tx.id in self.pool or self.state.tx_location(tx.id) is not None:
+            self.pool[tx.id] = (tx, raw)
+
+    def _place_some(self) -> None:
+        """Place waiting transactions, about one block's worth per call so that a long queue
+        (a new leader's backlog) is validated a block at a time, not in one long stall."""
+        budget = self.params.block_max_txs
+        while self.unplaced and budget:
+            tx, raw = self.unplaced.popleft()
+            budget -= 1
+            if self.state.tx_location(tx.id) is not None:
+                self.pool.pop(tx.id, None)
                 continue
             try:
                 self._place(tx, raw)
             except TxRejected as exc:
+                self.pool.pop(tx.id, None)
                 self.reject_waiters(tx.id, exc)
                 if self.on_reject is not None:
                     self.on_reject(tx.id, exc)  # followers may be waiting for it on a client's behalf
+        if self.unplaced:
+            self.kick()
 
     def _drop_speculation(self, *, requeue: bool) -> None:
         """Forget blocks proposed but not applied (orphaned by a leader change); with
@@ -197,6 +225,7 @@ class BlockBuilder:
             self._reopen(back)
         else:
             self.open_blocks.clear()
+            self.unplaced.clear()
             self.pool.clear()
 
     def reject_waiters(self, tx_id: bytes, exc: TxRejected) -> None:

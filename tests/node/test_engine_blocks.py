@@ -85,60 +85,79 @@ async def test_each_transaction_is_validated_once(solo: Solo, monkeypatch: pytes
     assert not eng.pool and not eng.open_blocks and not eng.inflight
 
 
+def hold(eng: Engine) -> None:
+    """Stop block building (proposals) but keep admission as it is for a settled leader."""
+    eng._maybe_propose = lambda: None  # type: ignore[method-assign]
+
+
+def release(eng: Engine) -> None:
+    del eng._maybe_propose  # type: ignore[method-assign]
+    eng.kick()
+
+
 async def test_a_duplicate_in_the_open_block_is_refused_at_admission(solo: Solo) -> None:
     eng = solo.engine
-    eng.lead_start = 10**9  # hold block building: both go to the same open block
+    hold(eng)
     rec = make_record()
     a = issue_tx(rec, solo.issuer, solo.chain_id)
     b = issue_tx(dataclasses.replace(rec, holder_name="ALI BIN AHMAD"), solo.issuer, solo.chain_id)
     assert eng.admit(a, a.encode()).status == 202
     res = eng.admit(b, b.encode())
     assert (res.status, res.code) == (409, "cert.duplicate")
-    assert list(eng.pool) == [a.id] and len(eng.open_blocks) == 1
+    assert list(eng.pool) == [a.id] and len(eng.open_blocks) == 1 and not eng.unplaced
 
 
 async def test_open_blocks_fill_up_and_chain(solo: Solo) -> None:
     eng = solo.engine
     eng.params = dataclasses.replace(eng.params, block_max_txs=2)
-    eng.lead_start = 10**9
+    hold(eng)
     txs = [solo.issue() for _ in range(5)]
     for tx in txs:
         assert eng.admit(tx, tx.encode()).status == 202
     assert [len(ob.txs) for ob in eng.open_blocks] == [2, 2, 1]
     assert [tx for ob in eng.open_blocks for tx, _ in ob.txs] == txs
     waits = [eng.wait_tx(tx.id) for tx in txs]
-    eng.lead_start = eng.state.applied_index
-    eng.kick()
+    release(eng)
     done = await asyncio.wait_for(asyncio.gather(*waits), 10)
     heights = [c.height for c in done]
     assert heights == sorted(heights) and len(set(heights)) == 3
 
 
+async def test_an_unsettled_leader_checks_now_and_places_later(solo: Solo) -> None:
+    eng = solo.engine
+    eng.params = dataclasses.replace(eng.params, block_max_txs=2)
+    ready_at = eng.lead_start
+    eng.lead_start = 10**9  # as if still applying the previous leader's blocks
+    txs = [solo.issue() for _ in range(5)]
+    for tx in txs:
+        assert eng.admit(tx, tx.encode()).status == 202
+    assert not eng.open_blocks and [t for t, _ in eng.unplaced] == txs and len(eng.pool) == 5
+    waits = [eng.wait_tx(tx.id) for tx in txs]
+    eng.lead_start = ready_at
+    eng.kick()
+    done = await asyncio.wait_for(asyncio.gather(*waits), 10)
+    assert len({c.height for c in done}) == 3 and not eng.unplaced and not eng.pool
+
+
 async def test_a_moved_tip_sends_open_blocks_through_admission_again(solo: Solo) -> None:
     eng = solo.engine
-    eng.lead_start = 10**9
+    rejected: list[bytes] = []
+    eng.on_reject = lambda tx_id, exc: rejected.append(tx_id)
     rec = make_record()
     a = issue_tx(rec, solo.issuer, solo.chain_id)
-    assert eng.admit(a, a.encode()).status == 202
-    # Someone else's block took the certificate number meanwhile (the tip moved).
-    rivals: list[tuple[bytes, Any]] = []
-    eng.on_reject = lambda tx_id, exc: rivals.append((tx_id, exc))
+    keep = solo.issue()
+    # Open blocks filled on a tip that has since moved: another block took a's number.
     twin = issue_tx(dataclasses.replace(rec, holder_name="ALI BIN AHMAD"), solo.issuer, solo.chain_id)
-    eng.lead_start = eng.state.applied_index
-    eng.open_blocks.clear()
-    eng.pool.clear()
     w = eng.wait_tx(twin.id)
     assert eng.admit(twin, twin.encode()).status == 202
     await asyncio.wait_for(w, 10)
-    eng.lead_start = 10**9
-    stale_parent = eng.state.head
-    # ``a`` still sits in an open block built on the old tip.
-    ob = OpenBlock(Head(stale_parent.height - 1, b"old", 0), 0, Overlay(eng.state.reader), [(a, a.encode())], 1)
-    eng.open_blocks.append(ob)
-    eng.pool[a.id] = (a, a.encode())
-    wa = eng.wait_tx(a.id)
-    eng.lead_start = eng.state.applied_index
-    eng._maybe_propose()
-    assert [t for t, _ in rivals] == [a.id] and not eng.open_blocks and not eng.pool
+    stale = OpenBlock(Head(eng.state.head.height - 1, b"old", 0), 0, Overlay(eng.state.reader),
+                      [(a, a.encode()), (keep, keep.encode())], 2)
+    eng.open_blocks.append(stale)
+    eng.pool.update({a.id: (a, a.encode()), keep.id: (keep, keep.encode())})
+    wa, wk = eng.wait_tx(a.id), eng.wait_tx(keep.id)
+    eng.kick()
     with pytest.raises(Exception, match="already issued"):
-        await asyncio.wait_for(wa, 1)
+        await asyncio.wait_for(wa, 5)
+    await asyncio.wait_for(wk, 5)
+    assert rejected == [a.id] and not eng.pool and not eng.open_blocks and not eng.unplaced
