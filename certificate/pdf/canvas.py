@@ -11,7 +11,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import groupby
 from operator import attrgetter
-from typing import Final, NamedTuple
+from typing import Final, NamedTuple, cast
 
 from certificate.pdf.numformat import fmt
 from certificate.pdf.textlayout import Glyph
@@ -56,6 +56,7 @@ class TextExtent:
 class Canvas:
     def __init__(self) -> None:
         self._ops: list[str | _TextLine] = []
+        self._text_at: list[int] = []  # indexes of the text lines in ``_ops``
         self.used: dict[str, dict[int, str]] = {}
 
     def _op(self, operator: str, *numbers: float) -> None:
@@ -169,6 +170,7 @@ class Canvas:
                 per_font = used[g.font] = {}
             if g.gid not in per_font:
                 per_font[g.gid] = g.text
+        self._text_at.append(len(self._ops))
         self._ops.append(_TextLine(tuple(glyphs), x, y, size, tracking, frozenset(embolden)))
 
     def text_extents(self) -> list[TextExtent]:
@@ -194,10 +196,13 @@ class Canvas:
         codes_of = codes if codes is not None else {
             font: {gid: f"{new:04X}" for gid, new in gids.items()} for font, gids in new_gid.items()
         }
-        for op in self._ops:
-            if isinstance(op, str):
-                out.append(op)
-                continue
+        ops = self._ops
+        done = 0
+        for at in self._text_at:
+            out.extend(cast("list[str]", ops[done:at]))  # drawing operators, already text
+            done = at + 1
+            op = ops[at]
+            assert isinstance(op, _TextLine)
             isolate = bool(op.embolden) and any(g.font in op.embolden for g in op.glyphs)
             if isolate:
                 out.append("q")
@@ -217,4 +222,5 @@ class Canvas:
             out.append("ET")
             if isolate:
                 out.append("Q")
+        out.extend(cast("list[str]", ops[done:]))
         return ("\n".join(out) + "\n").encode("ascii")
