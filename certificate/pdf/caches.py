@@ -33,11 +33,12 @@ BOUNDS: Final[dict[str, int]] = {
     "font sets": textlayout.MAX_FONT_SETS,
     "qr matrices": qrcode._matrix.cache_info().maxsize or 0,
     "qr runs": qrcode._runs.cache_info().maxsize or 0,
+    "qr operators": qrcode._rect_ops.cache_info().maxsize or 0,
     "qr layouts (one per version)": qrencode.MAX_VERSION,
     "font programs": font_embedding._program.cache_info().maxsize or 0,
     "glyph offsets (per font)": sfnt_subset._MAX_FONTS,
     "pdf strings": pdfwriter._qpdf_string.cache_info().maxsize or 0,
-    "pdf names": pdfwriter._name.cache_info().maxsize or 0,
+    "pdf names": pdfwriter.MAX_NAMES,
 }
 
 
@@ -55,11 +56,12 @@ def sizes() -> dict[str, int]:
         "font sets": len(textlayout._choosers),
         "qr matrices": qrcode._matrix.cache_info().currsize,
         "qr runs": qrcode._runs.cache_info().currsize,
+        "qr operators": qrcode._rect_ops.cache_info().currsize,
         "qr layouts (one per version)": len(qrencode._layouts),
         "font programs": font_embedding._program.cache_info().currsize,
         "glyph offsets (per font)": len(sfnt_subset._offsets),
         "pdf strings": pdfwriter._qpdf_string.cache_info().currsize,
-        "pdf names": pdfwriter._name.cache_info().currsize,
+        "pdf names": len(pdfwriter._names),
     }
 
 
@@ -74,8 +76,9 @@ def clear() -> None:
     textlayout._choosers.clear()
     qrcode._matrix.cache_clear()
     qrcode._runs.cache_clear()
+    qrcode._rect_ops.cache_clear()
     qrencode._layouts.clear()
     font_embedding._program.cache_clear()
     sfnt_subset._offsets.clear()
     pdfwriter._qpdf_string.cache_clear()
-    pdfwriter._name.cache_clear()
+    pdfwriter._names.clear()

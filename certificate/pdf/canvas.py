@@ -69,6 +69,10 @@ class Canvas:
             _op_text[key] = text
         self._ops.append(text)
 
+    def extend_ops(self, ops: Sequence[str]) -> None:
+        """Append drawing operators already written as text (each as ``_op`` writes it)."""
+        self._ops.extend(ops)
+
     def save(self) -> None:
         self._op("q")
 

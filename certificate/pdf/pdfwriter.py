@@ -80,11 +80,22 @@ def _string(value: str | bytes) -> tuple[str, bytes]:
     return _qpdf_string(value)
 
 
-@lru_cache(maxsize=256)
+_names: dict[str, str] = {}
+MAX_NAMES: Final = 256
+
+
 def _name(name: str) -> str:
-    if all(c in _PLAIN_NAME for c in name):
-        return "/" + name
-    return bytes(pikepdf.Name("/" + name).unparse()).decode("latin-1")
+    """``/name`` as qpdf writes it (its own escaping where a name needs any)."""
+    text = _names.get(name)
+    if text is None:
+        if all(c in _PLAIN_NAME for c in name):
+            text = "/" + name
+        else:
+            text = bytes(pikepdf.Name("/" + name).unparse()).decode("latin-1")
+        if len(_names) >= MAX_NAMES:
+            _names.clear()
+        _names[name] = text
+    return text
 
 
 class _Writer:
@@ -100,9 +111,20 @@ class _Writer:
         return obj.num
 
     def unparse(self, value: Value, out: list[str]) -> None:
-        if isinstance(value, Name):
+        # exact type checks first: this runs for every value of every object
+        if type(value) is Name:
+            out.append(_names.get(value) or _name(value))
+        elif type(value) is Num:
+            out.append(value)
+        elif type(value) is int:
+            out.append(str(value))
+        elif type(value) is Obj:
+            out.append(f"{self.enqueue(value)} 0 R")
+        elif type(value) is Str:
+            out.append(value.token)
+        elif isinstance(value, Name):
             out.append(_name(value))
-        elif isinstance(value, str):  # Num
+        elif isinstance(value, str):  # Num, or a subclass of it
             out.append(value)
         elif isinstance(value, Str):
             out.append(value.token)
@@ -124,7 +146,7 @@ class _Writer:
     def dictionary(self, value: Mapping[str, Value], out: list[str], length: int | None = None) -> None:
         out.append("<< ")
         for key in sorted(value):
-            out.append(_name(key))
+            out.append(_names.get(key) or _name(key))
             out.append(" ")
             self.unparse(value[key], out)
             out.append(" ")

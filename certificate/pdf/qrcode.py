@@ -13,6 +13,7 @@ from typing import Final
 import segno
 
 from certificate.pdf.canvas import RGB, Canvas
+from certificate.pdf.numformat import fmt
 from certificate.pdf.qrencode import Matrix, qr_matrix_m0
 
 QUIET_ZONE: Final = 4  # modules of white around the symbol, as ISO/IEC 18004 requires
@@ -63,19 +64,27 @@ def _runs(content: str) -> tuple[tuple[int, int, int], ...]:
     return tuple(runs)
 
 
+@lru_cache(maxsize=64)
+def _rect_ops(content: str, x: float, y: float, module: float) -> tuple[str, ...]:
+    """The ``re`` operators of the dark runs, exactly as ``Canvas.rect`` writes them."""
+    size = len(_matrix(content)) * module
+    ops = []
+    for r, start, length in _runs(content):
+        top = y + size - (r + 1) * module
+        ops.append(f"{fmt(x + start * module)} {fmt(top)} {fmt(length * module)} {fmt(module)} re")
+    return tuple(ops)
+
+
 def draw_qr(canvas: Canvas, content: str, x: float, y: float, module: float, color: RGB) -> float:
     """Draw the symbol with its lower-left corner at (x, y); returns its width.
 
     Keep ``QUIET_ZONE`` modules clear around it. All modules are one path filled once, so
     rasterisers leave no seams between neighbouring modules.
     """
-    n = len(_matrix(content))
-    size = n * module
+    size = len(_matrix(content)) * module
     canvas.save()
     canvas.fill_color(color)
-    for r, start, length in _runs(content):
-        top = y + size - (r + 1) * module
-        canvas.rect(x + start * module, top, length * module, module)
+    canvas.extend_ops(_rect_ops(content, x, y, module))
     canvas.fill()
     canvas.restore()
     return size
