@@ -38,6 +38,8 @@ MAX_REQUEST_LINE = 32 * 1024
 SHUTDOWN_GRACE = 3.0
 #: Largest p2p message. Raft batches and forwarded transactions are sized to fit it.
 P2P_MAX_FRAME = 8 << 20
+#: Bytes queued per peer before the oldest frames are dropped; the engine sizes Raft's window by it.
+P2P_QUEUE_BYTES = max(64 << 20, 4 * P2P_MAX_FRAME)
 
 
 class StartupError(Exception):
@@ -114,10 +116,10 @@ class Node:
         }
         self.net = PeerNetwork(cfg.node_id, self.key, self.genesis.hash.hex(), members,
                                cfg.p2p_host, cfg.p2p_port, self._on_message, max_frame=P2P_MAX_FRAME,
-                               queue_max_bytes=max(64 << 20, 4 * P2P_MAX_FRAME))
+                               queue_max_bytes=P2P_QUEUE_BYTES)
         try:
             self.engine = Engine(cfg.node_id, self.genesis, self.key, self.store, self.net.send, self.metrics,
-                                 max_frame=P2P_MAX_FRAME)
+                                 max_frame=P2P_MAX_FRAME, send_queue_bytes=P2P_QUEUE_BYTES)
         except StorageError as exc:
             self.store.close()
             raise StartupError(str(exc), corrupt=isinstance(exc, CorruptionError)) from None

@@ -66,7 +66,8 @@ INLINE_APPLY_BYTES = 4 << 10
 
 class Engine(BlockBuilder, WaitRoom):
     def __init__(self, node_id: str, genesis: Genesis, key: SigningKey, store: Store,
-                 send: Callable[[str, bytes], None], metrics: Metrics, *, max_frame: int = 8 << 20) -> None:
+                 send: Callable[[str, bytes], None], metrics: Metrics, *, max_frame: int = 8 << 20,
+                 send_queue_bytes: int = 64 << 20) -> None:
         self.node_id = node_id
         self.genesis = genesis
         self.key = key
@@ -76,7 +77,7 @@ class Engine(BlockBuilder, WaitRoom):
         self.params = genesis.params
         self.raftlog = RaftLog(store)
         self.state = ChainState(store, genesis, self.raftlog.entry_data)
-        limits = message_limits(self.params.block_max_bytes, max_frame)
+        limits = message_limits(self.params.block_max_bytes, max_frame, send_queue_bytes)
         cfg = Config(
             node_id=node_id,
             peers=tuple(m.node_id for m in genesis.members),
@@ -84,7 +85,7 @@ class Engine(BlockBuilder, WaitRoom):
             heartbeat_tick=1,
             pre_vote=True,
             check_quorum=True,
-            max_inflight=256,
+            max_inflight=limits[2],
             max_entries_per_msg=limits[0],
             max_size_per_msg=limits[1],
             applied=self.state.applied_index,

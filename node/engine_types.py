@@ -12,7 +12,7 @@ from typing import Any
 
 from certificate.block import Block
 from certificate.errors import ValidationError
-from certificate.tx import Transaction
+from certificate.tx import MAX_TX_BYTES, Transaction
 from node.chain.rules import TxRejected
 from node.chain.state import DecodedCache, Head
 from node.chain.view import Overlay
@@ -67,24 +67,29 @@ class Waiters:
 ENTRY_OVERHEAD = 64 << 10
 
 
-#: Bytes of entry data per AppendEntries when a follower is behind: about 14 full blocks of 250
-#: certificates, so a re-syncing follower writes (and fsyncs) a few blocks per Ready, not one.
-CATCH_UP_BYTES = 2 << 20
+#: Bytes of entry data per AppendEntries when a follower is behind: about 7 full blocks of 250
+#: certificates, so a re-syncing follower writes (and fsyncs) several blocks per Ready, not one.
+CATCH_UP_BYTES = 1 << 20
 #: Wire bytes an entry adds beside its data (term, index, type, msgpack headers), with room.
 ENTRY_WIRE = 256
 
 
-def message_limits(block_max_bytes: int, max_frame: int) -> tuple[int, int]:
-    """Entries and bytes of entry data one AppendEntries may carry and still fit one frame.
+def message_limits(block_max_bytes: int, max_frame: int, send_queue_bytes: int) -> tuple[int, int, int]:
+    """Entries and bytes of entry data per AppendEntries, and AppendEntries in flight per
+    follower, so that each message fits one frame and a follower's window fits its send queue.
 
     A lagging follower is sent a backlog, and an oversize send stops the leader's engine. The
     first entry always goes whatever its size: a block is at most ``block_max_bytes`` of
     transactions, or one transaction of up to ``MAX_TX_BYTES``, plus a header, and genesis
     keeps that within a frame. Further entries go while the data stays under the byte cap.
+    The p2p send queue drops its oldest frames when full, so a window of messages that could
+    exceed it would lose entries and send the follower back to probing: half of it at most.
     """
     count = 64
-    budget = max_frame - ENTRY_OVERHEAD - count * ENTRY_WIRE
-    return count, max(0, min(CATCH_UP_BYTES, budget))
+    size = max(0, min(CATCH_UP_BYTES, max_frame - ENTRY_OVERHEAD - count * ENTRY_WIRE))
+    largest = max(size + count * ENTRY_WIRE, max(block_max_bytes, MAX_TX_BYTES) + ENTRY_OVERHEAD)
+    inflight = max(4, min(256, (send_queue_bytes // 2) // largest))
+    return count, size, inflight
 
 
 def decode_tx(raw: bytes, cache: DecodedCache | None = None) -> Transaction:
