@@ -34,6 +34,7 @@ BOUNDS: Final[dict[str, int]] = {
     "qr matrices": qrcode._matrix.cache_info().maxsize or 0,
     "qr runs": qrcode._runs.cache_info().maxsize or 0,
     "qr operators": qrcode._rect_ops.cache_info().maxsize or 0,
+    "qr grids": qrcode._grid.cache_info().maxsize or 0,
     "qr layouts (one per version)": qrencode.MAX_VERSION,
     "font programs": font_embedding._program.cache_info().maxsize or 0,
     "glyph offsets (per font)": sfnt_subset._MAX_FONTS,
@@ -57,6 +58,7 @@ def sizes() -> dict[str, int]:
         "qr matrices": qrcode._matrix.cache_info().currsize,
         "qr runs": qrcode._runs.cache_info().currsize,
         "qr operators": qrcode._rect_ops.cache_info().currsize,
+        "qr grids": qrcode._grid.cache_info().currsize,
         "qr layouts (one per version)": len(qrencode._layouts),
         "font programs": font_embedding._program.cache_info().currsize,
         "glyph offsets (per font)": len(sfnt_subset._offsets),
@@ -77,6 +79,7 @@ def clear() -> None:
     qrcode._matrix.cache_clear()
     qrcode._runs.cache_clear()
     qrcode._rect_ops.cache_clear()
+    qrcode._grid.cache_clear()
     qrencode._layouts.clear()
     font_embedding._program.cache_clear()
     sfnt_subset._offsets.clear()

@@ -64,15 +64,21 @@ def _runs(content: str) -> tuple[tuple[int, int, int], ...]:
     return tuple(runs)
 
 
+@lru_cache(maxsize=16)
+def _grid(x: float, y: float, module: float, n: int) -> tuple[list[str], list[str], list[str], str]:
+    """The text of each column's x, each row's top and each run length's width."""
+    size = n * module
+    xs = [fmt(x + start * module) for start in range(n)]
+    tops = [fmt(y + size - (r + 1) * module) for r in range(n)]
+    widths = [fmt(length * module) for length in range(n + 1)]
+    return xs, tops, widths, fmt(module)
+
+
 @lru_cache(maxsize=64)
 def _rect_ops(content: str, x: float, y: float, module: float) -> tuple[str, ...]:
     """The ``re`` operators of the dark runs, exactly as ``Canvas.rect`` writes them."""
-    size = len(_matrix(content)) * module
-    ops = []
-    for r, start, length in _runs(content):
-        top = y + size - (r + 1) * module
-        ops.append(f"{fmt(x + start * module)} {fmt(top)} {fmt(length * module)} {fmt(module)} re")
-    return tuple(ops)
+    xs, tops, widths, height = _grid(x, y, module, len(_matrix(content)))
+    return tuple(f"{xs[start]} {tops[r]} {widths[length]} {height} re" for r, start, length in _runs(content))
 
 
 def draw_qr(canvas: Canvas, content: str, x: float, y: float, module: float, color: RGB) -> float:

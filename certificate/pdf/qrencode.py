@@ -134,6 +134,10 @@ class _Layout:
             upward = not upward
             col -= 2
         self.order = order
+        self.size = n
+        self.base_flat = [v for row in self.base for v in row]
+        self.flat_order = [r * n + c for r, c in order]
+        self.masked = [(r + c) % 2 == 0 for r, c in order]  # mask 0 inverts these
         self.blocks = [(data, total - data) for blocks, total, data in _groups(version)
                        for _ in range(blocks)]
         self.capacity = _data_codewords(version)
@@ -193,14 +197,12 @@ def qr_matrix_m0(data: bytes) -> Matrix | None:
         for i in range(max(len(b) for b in blocks)):
             stream.extend(b[i] for b in blocks if i < len(b))
 
-    matrix = [row[:] for row in lay.base]
-    order = lay.order
-    k = 0
-    for byte in stream:
-        for shift in range(7, -1, -1):
-            r, c = order[k]
-            k += 1
-            matrix[r][c] = bool((byte >> shift) & 1) != ((r + c) % 2 == 0)
-    for r, c in order[k:]:  # remainder bits: light, then masked
-        matrix[r][c] = (r + c) % 2 == 0
-    return tuple(tuple(row) for row in matrix)
+    bitstring = format(int.from_bytes(bytes(stream), "big"), f"0{8 * len(stream)}b")
+    flat = lay.base_flat[:]
+    nb = len(bitstring)
+    for at, dark_when_masked, bit in zip(lay.flat_order[:nb], lay.masked[:nb], bitstring, strict=True):
+        flat[at] = (bit == "1") != dark_when_masked
+    for at, dark_when_masked in zip(lay.flat_order[nb:], lay.masked[nb:], strict=True):
+        flat[at] = dark_when_masked  # remainder bits: light, then masked
+    n = lay.size
+    return tuple(tuple(flat[i : i + n]) for i in range(0, n * n, n))

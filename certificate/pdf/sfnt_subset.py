@@ -145,19 +145,25 @@ def _assemble(tables: dict[str, bytes]) -> bytes:
     entry = 2 ** (n.bit_length() - 1)
     directory = struct.pack(">IHHHH", 0x00010000, n, entry * 16, entry.bit_length() - 1, n * 16 - entry * 16)
     offset = 12 + 16 * n
-    records = b""
-    blobs = b""
+    records: list[bytes] = []
+    blobs: list[bytes] = []
     head_at = 0
+    total = 0  # checksum of the tables; the file's is this plus the directory's
     for tag in tags:
         data = tables[tag]
         if tag == "head":
             head_at = offset
-        records += struct.pack(">4sIII", tag.encode("latin-1"), _checksum(data), offset, len(data))
-        padded = data + b"\x00" * (-len(data) % 4)
-        blobs += padded
-        offset += len(padded)
-    font = bytearray(directory + records + blobs)
-    struct.pack_into(">I", font, head_at + 8, (0xB1B0AFBA - _checksum(bytes(font))) & 0xFFFFFFFF)
+        checksum = _checksum(data)
+        total += checksum
+        records.append(struct.pack(">4sIII", tag.encode("latin-1"), checksum, offset, len(data)))
+        blobs.append(data + b"\x00" * (-len(data) % 4))
+        offset += len(blobs[-1])
+    header = directory + b"".join(records)
+    # Every part starts on a 4-byte boundary, so the whole file's checksum (with the head's
+    # adjustment still 0) is the sum of the parts' checksums.
+    whole = (_checksum(header) + total) & 0xFFFFFFFF
+    font = bytearray(header + b"".join(blobs))
+    struct.pack_into(">I", font, head_at + 8, (0xB1B0AFBA - whole) & 0xFFFFFFFF)
     return bytes(font)
 
 
