@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any, Final
 
 from certificate import canonical
@@ -374,29 +375,17 @@ class CertificateRecord:
 
 def _normal_record(cls: type[CertificateRecord], data: dict[str, Any]) -> CertificateRecord | None:
     """The record of ``data`` if every field is provably in the form ``create`` gives it."""
+    issued_on = _normal_batch_fields(data)
+    if issued_on is None:
+        return None
     kind, level = data["kind"], data["level"]
-    if level not in LEVELS_BY_KIND.get(kind, ()) or data["method"] not in METHODS:
-        return None
-    issued_on = _normal_issued_at(data["issued_at"])
-    jpps_date = _normal_iso_date(data["jpps_date"])
-    if issued_on is None or jpps_date is None or jpps_date > issued_on:
-        return None
     cert_no = parse_normal_cert_no(data["cert_no"])
     if cert_no is None or cert_no.kind != kind or cert_no.level != level:
         return None
     supersedes = data["supersedes"]
     if supersedes is not None and (supersedes == data["cert_no"] or parse_normal_cert_no(supersedes) is None):
-        return None  # "" and every spelling but the normal one fail _normal_cert_no
-    if not (
-        _CENTRE_CODE.fullmatch(data["centre_code"])  # upper-case, no spaces: strip/upper keep it
-        and _normal_jpps_ref(data["jpps_ref"])
-        and _normal_noss(data["noss_code"], kind, level)
-        and _normal_mykad(data["holder_ic"], issued_on)
-        and is_normal_name(data["holder_name"], field="holder_name")
-        and is_normal_text(data["programme_ms"], field="programme_ms", max_len=200)
-        and is_normal_text(data["programme_en"], field="programme_en", max_len=200)
-        and is_normal_text(data["centre_name"], field="centre_name", max_len=200)
-    ):
+        return None  # "" and every spelling but the normal one fail parse_normal_cert_no
+    if not (_normal_mykad(data["holder_ic"], issued_on) and is_normal_name(data["holder_name"], field="holder_name")):
         return None
     # Every field was just proved to be what ``create`` would store, so the frozen dataclass
     # __init__ (one object.__setattr__ per field, a tenth of this check) has nothing to add.
@@ -405,54 +394,54 @@ def _normal_record(cls: type[CertificateRecord], data: dict[str, Any]) -> Certif
     return record
 
 
-def _normal_issued_at(text: str) -> date | None:
-    """The Malaysian date of a stored ``issued_at`` that is already in its one written form."""
-    return _normal_issued_at_cached(text) if len(text) == 20 else None
+#: The text fields a JPPS batch shares between its rows (one programme at one centre, one
+#: meeting, one signing time): checked together with the level, once per distinct combination.
+_batch_texts: Final = itemgetter("kind", "method", "noss_code", "programme_ms", "programme_en", "centre_code",
+                                 "centre_name", "jpps_ref", "jpps_date", "issued_at")
+#: The sum of the longest normal forms of those fields: longer values are not all normal, and
+#: never reach the cache, so its memory stays bounded.
+_BATCH_TEXTS_MAX: Final = 4 + 5 + NOSS_MAX_LEN + 200 + 200 + 20 + 200 + 64 + 10 + 20
 
 
-@lru_cache(maxsize=1024)  # a batch shares a handful of timestamps
-def _normal_issued_at_cached(text: str) -> date | None:
+def _normal_batch_fields(data: dict[str, Any]) -> date | None:
+    """The Malaysian date of issue, if the batch fields are all normal and the meeting date is
+    not after it; None otherwise."""
+    texts = _batch_texts(data)
+    if sum(map(len, texts)) > _BATCH_TEXTS_MAX:
+        return None
+    return _normal_batch_fields_cached(data["level"], *texts)
+
+
+@lru_cache(maxsize=1024, typed=True)  # a batch shares them; a node sees a few batches at a time
+def _normal_batch_fields_cached(level: int, kind: str, method: str, noss_code: str, programme_ms: str,
+                                programme_en: str, centre_code: str, centre_name: str, jpps_ref: str,
+                                jpps_date: str, issued_at: str) -> date | None:
+    if level not in LEVELS_BY_KIND.get(kind, ()) or method not in METHODS:
+        return None
+    if not (
+        _CENTRE_CODE.fullmatch(centre_code)  # upper-case, no spaces: strip/upper keep it
+        and _is_normal_value(parse_jpps_ref, jpps_ref)
+        and _is_normal_value(parse_noss_for_level, noss_code, kind, level)
+        and is_normal_text(programme_ms, field="programme_ms", max_len=200)
+        and is_normal_text(programme_en, field="programme_en", max_len=200)
+        and is_normal_text(centre_name, field="centre_name", max_len=200)
+        and _is_normal_value(parse_iso_date, jpps_date, "jpps_date")
+    ):
+        return None
     try:
-        moment = parse_timestamp(text, "issued_at")
+        moment = parse_timestamp(issued_at, "issued_at")
     except ValidationError:
         return None
+    issued_on = malaysian_date(moment)
     # Round trip: e.g. year 0999 would be written back differently by strftime.
-    return malaysian_date(moment) if utc_timestamp(moment) == text else None
-
-
-def _normal_iso_date(text: str) -> date | None:
-    return _normal_iso_date_cached(text) if len(text) == 10 else None
-
-
-@lru_cache(maxsize=1024)  # one JPPS meeting date per batch
-def _normal_iso_date_cached(text: str) -> date | None:
-    try:
-        normal = parse_iso_date(text, "jpps_date")
-    except ValidationError:
+    if utc_timestamp(moment) != issued_at or date.fromisoformat(jpps_date) > issued_on:
         return None
-    return date.fromisoformat(normal) if normal == text else None
+    return issued_on
 
 
-def _normal_jpps_ref(text: str) -> bool:
-    return len(text) <= 64 and _normal_jpps_ref_cached(text)
-
-
-@lru_cache(maxsize=1024)  # one JPPS meeting per batch
-def _normal_jpps_ref_cached(text: str) -> bool:
+def _is_normal_value(parse: Any, text: str, *args: Any) -> bool:
     try:
-        return parse_jpps_ref(text) == text
-    except ValidationError:
-        return False
-
-
-def _normal_noss(text: str, kind: str, level: int) -> bool:
-    return len(text) <= NOSS_MAX_LEN and _normal_noss_cached(text, kind, level)
-
-
-@lru_cache(maxsize=4096)  # a batch covers a few programmes
-def _normal_noss_cached(text: str, kind: str, level: int) -> bool:
-    try:
-        return parse_noss_for_level(text, kind, level) == text
+        return bool(parse(text, *args) == text)
     except ValidationError:
         return False
 
