@@ -163,6 +163,7 @@ async def render(request: web.Request, template: str, ctx: dict[str, Any] | None
 # reader raises HttpProcessingError subclasses (BadHttpMessage, LineTooLong, InvalidHeader) for
 # a malformed part header or an endless line; those are the sender's fault, so a 400.
 MALFORMED_BODY: tuple[type[Exception], ...] = (ValueError, UnicodeDecodeError, AssertionError, HttpProcessingError)
+MALFORMED_FORM: tuple[type[Exception], ...] = (*MALFORMED_BODY, web.HTTPException)
 
 
 async def read_form(request: web.Request) -> MultiDictProxy[Any]:
@@ -175,7 +176,7 @@ async def read_form(request: web.Request) -> MultiDictProxy[Any]:
         raise PageError(413, "error.413", "form.too_large")
     try:
         return await request.post()
-    except (*MALFORMED_BODY, web.HTTPException):
+    except MALFORMED_FORM:
         raise PageError(400, "error.400", "form.bad") from None
 
 

@@ -21,7 +21,18 @@ from aiohttp import BodyPartReader, web
 from certificate.pdf import PdfVerdict, verify_pdf
 from node.service import NodeService, Unavailable
 from portal.errors import ApiError
-from portal.pages import MALFORMED_BODY, SETTINGS, PageError, fresh, lang_of, limit, render, require_csrf, service
+from portal.pages import (
+    MALFORMED_BODY,
+    MALFORMED_FORM,
+    SETTINGS,
+    PageError,
+    fresh,
+    lang_of,
+    limit,
+    render,
+    require_csrf,
+    service,
+)
 from portal.ratelimit import client_address
 from portal.security import CSRF_FIELD
 from portal.views import chain_status
@@ -130,7 +141,7 @@ async def page_post(request: web.Request) -> web.Response:
         data, token, name = await _multipart(request, cap)
     except TooLarge:
         return await form_error(413, "upload.too_large")
-    except (*MALFORMED_BODY, web.HTTPException):
+    except MALFORMED_FORM:
         raise PageError(400, "error.400", "form.bad") from None
     await require_csrf(request, token)
     if data is None:

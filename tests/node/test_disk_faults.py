@@ -23,9 +23,8 @@ def test_a_failing_disk_refuses_synced_writes_and_stores_nothing(tmp_path: Path,
     monkeypatch.setenv(DISK_FAULTS_ENV, "disk_faults")
     store = Store(tmp_path / "data")
     (tmp_path / "disk_faults").write_text(json.dumps({"fail": True}))
-    with pytest.raises(StorageError, match="injected"):
-        with store.batch(sync=True) as wb:
-            wb.put(b"k", b"v")
+    with pytest.raises(StorageError, match="injected"), store.batch(sync=True) as wb:
+        wb.put(b"k", b"v")
     with pytest.raises(StorageError):
         store.put(b"k2", b"v", sync=True)
     assert store.get(b"k") is None and store.get(b"k2") is None
