@@ -36,7 +36,8 @@ RATIO = Target(0.5, ">= 50% of hello-world req/s")
 P99 = Target(25.0, "p99 <= 25 ms", at_most=True)
 BYTES = Target(1500.0, "<= 1.5 kB per certificate", at_most=True)
 FAMILIES = {"R:e:": "raft log (blocks)", "R:hs": "raft hard state", "C:": "certificate entries",
-            "H:": "holder index", "T:": "tx index", "L:": "block leaf hashes", "B:": "block locations"}
+            "H:": "holder index", "T:": "tx index", "L:": "block leaf hashes", "B:": "block locations",
+            "K:": "block headers per height", "N:": "block Merkle trees"}
 
 
 def semak_session(base: str) -> tuple[str, str]:
