@@ -253,17 +253,14 @@ class NodeService:
         entry = state.cert_entry(cert_no)
         if entry is None:
             return None
-        tx = Transaction.decode(entry["tx"])
-        return CertView(tx.body["record"], entry["status"], entry["height"],
+        # the stored record was validated when its block was applied (ChainState.cert_record)
+        return CertView(state.cert_record(entry), entry["status"], entry["height"],
                         state.block_hash(entry["height"]) or b"", entry)
 
     def holder_certificates(self, ic: str) -> list[CertView]:
-        out = []
-        for cert_no in self.engine.state.holder_cert_nos(ic):
-            cv = self.certificate(cert_no)
-            if cv is not None:
-                out.append(cv)
-        return out
+        state = self.engine.state
+        return [CertView(record, entry["status"], entry["height"], state.block_hash(entry["height"]) or b"", entry)
+                for entry, record in state.holder_entries(ic)]
 
     def status(self) -> dict[str, Any]:
         st = self.engine.status()

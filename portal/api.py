@@ -119,14 +119,6 @@ async def certificate_vc(request: web.Request) -> web.Response:
     return web.json_response(doc)
 
 
-def holder_views(svc: NodeService, ic: str) -> list[CertView]:
-    """``svc.holder_certificates(ic)``, with the stored records decoded without validating them
-    again (``ChainState.cert_record``): they were validated when their blocks were applied."""
-    state = svc.engine.state
-    return [CertView(record, entry["status"], entry["height"], state.block_hash(entry["height"]) or b"", entry)
-            for entry, record in state.holder_entries(ic)]
-
-
 async def holder_certificates(request: web.Request) -> web.Response:
     svc = _service(request)
     ic = _ic(request)
@@ -137,7 +129,7 @@ async def holder_certificates(request: web.Request) -> web.Response:
     answers = request.app[HOLDER_ANSWERS]
     body = answers.get(key)
     if body is None:
-        doc = {"certificates": [cert_json(svc, cv) for cv in holder_views(svc, ic)]}
+        doc = {"certificates": [cert_json(svc, cv) for cv in svc.holder_certificates(ic)]}
         body = json.dumps(doc).encode()  # what web.json_response sends
         answers.put(key, body)
     return web.Response(body=body, content_type="application/json", charset="utf-8")
