@@ -93,6 +93,12 @@ class Transaction:
         return self._encoded
 
     @cached_property
+    def digest(self) -> bytes:
+        """SHA-256 of the whole signed encoding (signatures included, unlike ``id``): the key
+        under which a node remembers having decoded and signature-checked these exact bytes."""
+        return sha256(self._encoded)
+
+    @cached_property
     def _encoded(self) -> bytes:
         return canonical.encode(self.to_dict())
 

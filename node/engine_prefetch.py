@@ -22,8 +22,7 @@ from itertools import islice
 
 from certificate.block import Block
 from certificate.errors import SignatureError, ValidationError
-from certificate.hashing import sha256
-from certificate.tx import ISSUE, Transaction
+from certificate.tx import Transaction
 from node.chain.state import ChainState
 from node.consensus import Entry, EntryType
 
@@ -35,9 +34,11 @@ START_BEHIND = 8
 LOOKAHEAD = 6
 
 
-def prepare_block(data: bytes, chain_id: str) -> list[tuple[bytes, Transaction, bool]]:
-    """In the worker: every transaction of the block that decodes, and whether its
-    signatures verify. Nothing here is trusted beyond "these bytes decode to this"."""
+def prepare_block(data: bytes, chain_id: str) -> list[bytes]:
+    """In the worker: the digests of the transactions of the block whose signatures verify.
+    Only digests travel back: unpickling whole decoded transactions cost the loop's process
+    about as much as decoding them again, so the loop decodes and this saves it the signature
+    checks (the larger part)."""
     try:
         block = Block.decode(data)
     except ValidationError:
@@ -46,17 +47,10 @@ def prepare_block(data: bytes, chain_id: str) -> list[tuple[bytes, Transaction, 
     for raw in block.txs:
         try:
             tx = Transaction.decode(raw)
-            if tx.type == ISSUE:
-                tx.record  # noqa: B018 - computed here so the loop does not
-        except (ValidationError, ValueError):
-            continue
-        try:
             tx.verified_signers(chain_id)
-            ok = True
-        except SignatureError:
-            ok = False
-        tx.id  # noqa: B018 - cached with the transaction
-        out.append((raw, tx, ok))
+        except (ValidationError, ValueError, SignatureError):
+            continue
+        out.append(tx.digest)
     return out
 
 
@@ -65,7 +59,7 @@ class Prefetcher:
         self._chain_id = chain_id
         self._state = state
         self._pool: ProcessPoolExecutor | None = None
-        self._futs: dict[int, Future[list[tuple[bytes, Transaction, bool]]]] = {}
+        self._futs: dict[int, Future[list[bytes]]] = {}
         self._broken = False
 
     def ahead(self, queue: Iterable[Entry], queued: int) -> None:
@@ -102,14 +96,7 @@ class Prefetcher:
             log.warning("catch-up worker failed, applying on one core: %s", exc)
             self._broken = True
             return
-        decoded, verified = self._state.decoded, self._state.verified
-        cache = decoded._txs  # DecodedCache has no insert method; same key, same bound
-        for raw, tx, ok in items:
-            cache[sha256(raw)] = tx
-            if ok:
-                verified.add(tx)
-        while len(cache) > decoded._size:
-            cache.popitem(last=False)
+        self._state.verified.add_digests(items)
 
     def forget(self) -> None:
         """Entries queued may be gone (a leader's own blocks): drop what is pending."""

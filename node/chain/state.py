@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,11 +58,17 @@ class VerifiedCache:
 
     @staticmethod
     def _key(tx: Transaction) -> bytes:
-        return sha256(tx.encode())
+        return tx.digest
 
     def add(self, tx: Transaction) -> None:
-        self._ids[self._key(tx)] = None
-        if len(self._ids) > self._size:
+        self.add_digests((self._key(tx),))
+
+    def add_digests(self, digests: Iterable[bytes]) -> None:
+        """Digests of whole signed encodings whose signatures were checked elsewhere by this
+        node's own code (the catch-up worker process, node/engine_prefetch.py)."""
+        for d in digests:
+            self._ids[d] = None
+        while len(self._ids) > self._size:
             self._ids.popitem(last=False)
 
     def __contains__(self, tx: Transaction) -> bool:
@@ -82,6 +88,8 @@ class DecodedCache:
         tx = self._txs.get(key)
         if tx is None:
             tx = Transaction.decode(raw)
+            if "digest" not in tx.__dict__ and tx.encode() == raw:  # canonical: always equal
+                tx.__dict__["digest"] = key
             self._txs[key] = tx
             if len(self._txs) > self._size:
                 self._txs.popitem(last=False)

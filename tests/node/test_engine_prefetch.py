@@ -1,0 +1,71 @@
+"""The catch-up worker process vouches only for signatures that verify, by exact bytes."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from pathlib import Path
+
+from certificate.block import make_block
+from certificate.keys import SigningKey
+from certificate.tx import Signature, Transaction
+from node.chain.state import VerifiedCache
+from node.consensus import Entry, EntryType
+from node.engine_prefetch import START_BEHIND, Prefetcher, prepare_block
+from scripts.bench_chain import TxFactory
+
+CHAIN = "spkm-prefetch-test"
+
+
+def forged(raw: bytes) -> bytes:
+    """The same transaction (same id) with a signature that does not verify."""
+    tx = Transaction.decode(raw)
+    bad = Signature(tx.sigs[0].key, bytes(64))
+    return replace(tx, sigs=(bad,)).encode()
+
+
+def block_bytes(raws: list[bytes]) -> bytes:
+    return make_block(height=1, prev_hash=bytes(32), time_ms=1_795_000_000_000, txs=raws, proposer="jpk",
+                      key=SigningKey.generate(), chain_id=CHAIN).encode()
+
+
+def test_only_verified_transactions_come_back_and_by_their_whole_encoding() -> None:
+    good = TxFactory(SigningKey.generate(), CHAIN, "pf").raws(3)
+    bad = forged(good[1])
+    digests = prepare_block(block_bytes([good[0], bad, good[2]]), CHAIN)
+    assert digests == [Transaction.decode(good[0]).digest, Transaction.decode(good[2]).digest]
+    cache = VerifiedCache()
+    cache.add_digests(digests)
+    assert Transaction.decode(good[0]) in cache
+    assert Transaction.decode(bad) not in cache  # same id as good[1], other signatures
+    assert Transaction.decode(good[1]) not in cache
+    assert prepare_block(block_bytes(good), "another-chain") == []  # signatures are per chain
+    assert prepare_block(b"not a block", CHAIN) == []
+
+
+class _State:
+    def __init__(self) -> None:
+        self.verified = VerifiedCache()
+
+
+def test_a_real_worker_process_fills_the_cache_of_a_node_far_behind(tmp_path: Path) -> None:
+    good = TxFactory(SigningKey.generate(), CHAIN, "pf2").raws(4)
+    data = block_bytes([good[0], forged(good[1]), good[2], good[3]])
+    state = _State()
+    pf = Prefetcher(CHAIN, state)  # type: ignore[arg-type]
+
+    async def go() -> None:
+        pf.ahead([Entry(term=1, index=7, type=EntryType.NORMAL, data=data)], queued=START_BEHIND)
+        fut = pf._futs[7]
+        for _ in range(600):  # take() does the work itself for a block the worker has not begun
+            if fut.running() or fut.done():
+                break
+            await asyncio.sleep(0.05)
+        await pf.take(7)
+
+    try:
+        asyncio.run(go())
+    finally:
+        pf.close()
+    txs = [Transaction.decode(r) for r in good]
+    assert [tx in state.verified for tx in txs] == [True, False, True, True]
