@@ -1,13 +1,13 @@
-"""Catch-up help: decode and signature-check queued committed blocks in a worker process.
+"""Catch-up help: signature-check queued committed blocks in a worker process.
 
 A follower re-syncing a long chain spends nearly all its time in ``ChainState.check_block``,
 and most of that decoding transactions and verifying their signatures, on the one core the
 event loop runs on. While blocks wait in the apply queue, a worker process (the machine's other
-core) decodes each of their transactions and checks its signatures; the loop then only takes
-the decoded transactions into the state's caches, and ``check_block`` finds them decoded and
-verified. The worker's results only fill caches keyed by the exact bytes it was given (the
-same code decoded the same bytes), and whatever it did not vouch for is decoded and verified
-by the loop as usual. It only starts when a follower is well behind, so the idle commit path
+core) decodes each of their transactions and checks its signatures, and hands back the digests
+of the whole signed encodings that verified; the loop adds them to the state's
+``VerifiedCache``, so ``check_block`` still decodes but skips those signature checks. A digest
+covers the exact bytes (signatures included) the worker was given, and whatever it did not
+vouch for is verified by the loop as usual. It only starts when a follower is well behind, so the idle commit path
 never pays for a round trip to another process.
 """
 

@@ -9,7 +9,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import sys
 from pathlib import Path
 
@@ -23,16 +22,6 @@ DISK_FAULTS_FILE = "disk_faults"  # beside each node's data directory; see node/
 
 def proxy_port(base: int, i: int) -> int:
     return base + 500 + i
-
-
-def port_free(port: int) -> bool:
-    with socket.socket() as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 class PortTaken(Exception):

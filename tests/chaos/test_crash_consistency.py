@@ -34,6 +34,7 @@ import pytest
 
 from certificate.tx import issue_tx
 from node.__main__ import main as node_main
+from scripts.chaos_cluster import Cluster
 from tests.chaos.ports import free_base, release
 from tests.node.conftest import stop_cluster
 from tests.node.helpers import NAMES, ROOT, ClusterHandle, get, make_record, post_txs, run_node_cli, wait_for
@@ -152,18 +153,8 @@ def quick_leader(c: ClusterHandle) -> str | None:
 
 
 def exited(pid: int | None) -> bool:
-    """The whole process has exited: no PID, or a zombie whose threads are all gone. Neither an
-    empty /proc/PID/cmdline (memory is released first) nor a zombie thread-group leader is
-    enough: the other threads of a SIGKILLed process (LevelDB's, asyncio's) may still be exiting
-    and holding the files, and with them the LevelDB lock."""
-    if pid is None:
-        return True
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1][:1]
-        tasks = os.listdir(f"/proc/{pid}/task")
-    except (OSError, IndexError):
-        return True
-    return state in ("Z", "X") and tasks in ([], [str(pid)])
+    """The whole process has exited, every thread of it (see ``Cluster.running``)."""
+    return not Cluster.running(pid)
 
 
 def wait_dead(c: ClusterHandle, node: str) -> None:
