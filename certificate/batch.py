@@ -31,9 +31,11 @@ from certificate.names import normalise_name, normalise_text
 from certificate.record import (
     MYT,
     CertificateRecord,
+    parse_jpps_ref,
+)
+from certificate.record_fields import (
     parse_centre_code,
     parse_iso_date,
-    parse_jpps_ref,
     parse_kind_level,
     parse_method,
     parse_noss_for_level,

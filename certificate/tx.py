@@ -28,13 +28,10 @@ from certificate.mykad import parse_mykad
 from certificate.names import normalise_name, normalise_text
 from certificate.record import (
     CertificateRecord,
-    parse_centre_code,
-    parse_iso_date,
     parse_jpps_ref,
-    parse_kind_level,
-    parse_noss_for_level,
     parse_timestamp,
 )
+from certificate.record_fields import parse_centre_code, parse_iso_date, parse_kind_level, parse_noss_for_level
 
 ISSUE: Final = "issue"
 REVOKE: Final = "revoke"
