@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import re
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
+import orjson
 from aiohttp import web
 
 from certificate.certno import normalise_cert_no
@@ -21,7 +21,7 @@ from node.engine import TxResult
 from node.service import CertView, NodeService, Unavailable
 from portal.errors import ApiError
 from portal.ratelimit import RateLimiter, client_address
-from portal.readcache import AnswerCache
+from portal.readcache import AnswerCache, HeightCache
 
 MAX_BATCH = 5000
 _HEIGHT = re.compile(r"[0-9]{1,18}")
@@ -29,6 +29,8 @@ SERVICE = web.AppKey("service", NodeService)
 LOOKUP_LIMIT = web.AppKey("lookup_limit", RateLimiter)
 TRUST_XFF = web.AppKey("trust_xff", bool)
 HOLDER_ANSWERS = web.AppKey("holder_answers", AnswerCache)
+BLOCK_PARTS = web.AppKey("block_parts", HeightCache["BlockParts"])
+JSON_UTF8 = "application/json; charset=utf-8"
 
 
 def _service(request: web.Request) -> NodeService:
@@ -119,6 +121,53 @@ async def certificate_vc(request: web.Request) -> web.Response:
     return web.json_response(doc)
 
 
+class BlockParts(NamedTuple):
+    """What every certificate of one block shares in an answer, encoded once per block:
+    ``cert_json``'s ``block`` and its proof's ``header`` (JSON) and ``header_sig``."""
+
+    block: orjson.Fragment
+    header: orjson.Fragment
+    header_sig: str
+    tx_count: int
+
+
+def block_parts(svc: NodeService, height: int) -> BlockParts:
+    meta = svc.engine.state.block_meta(height)
+    if meta is None:
+        raise LookupError(f"no applied block at height {height}")
+    h = meta.header
+    return BlockParts(
+        orjson.Fragment(orjson.dumps({"height": height, "hash": meta.hash.hex()})),
+        orjson.Fragment(orjson.dumps({"height": h.height, "prev_hash": h.prev_hash.hex(),
+                                      "merkle_root": h.merkle_root.hex(), "time_ms": h.time_ms,
+                                      "proposer": h.proposer, "tx_count": h.tx_count})),
+        meta.signature.hex(), h.tx_count)
+
+
+def holder_answer(svc: NodeService, ic: str, parts: HeightCache[BlockParts]) -> bytes:
+    """The JSON body of ``GET /api/v1/holders/{ic}/certificates``: ``{"certificates": [...]}``
+    with each item exactly ``cert_json`` (a test holds the two equal), built straight from the
+    stored entries with the per-block parts from ``parts``; no intermediate objects."""
+    state = svc.engine.state
+    chain_id = svc.genesis.chain_id
+    path = state.index.path
+    certs = []
+    for e, record in state.holder_entries(ic):
+        height, index = e["height"], e["index"]
+        bp = parts(height)
+        rev = e.get("revocation")
+        certs.append({
+            "record": record, "status": e["status"], "block": bp.block, "issuer_key": e["issuer"].hex(),
+            "superseded_by": e.get("superseded_by"), "supersedes": e.get("supersedes"),
+            "revocation": None if rev is None else {"reason": rev["reason"], "revoked_at": rev["revoked_at"],
+                                                    "height": rev["height"]},
+            "proof": {"chain_id": chain_id, "tx": e["tx"].hex(), "index": index,
+                      "path": [p.hex() for p in path(height, bp.tx_count, index)],
+                      "header": bp.header, "header_sig": bp.header_sig},
+        })
+    return orjson.dumps({"certificates": certs})
+
+
 async def holder_certificates(request: web.Request) -> web.Response:
     svc = _service(request)
     ic = _ic(request)
@@ -126,13 +175,13 @@ async def holder_certificates(request: web.Request) -> web.Response:
     # The answer depends on the holder and the applied state only, and the state changes only
     # with the head height: after the barrier above, (ic, height) names exactly this answer.
     key = (ic, svc.engine.state.head.height)
-    answers = request.app[HOLDER_ANSWERS]
+    app = request.app
+    answers = app[HOLDER_ANSWERS]
     body = answers.get(key)
     if body is None:
-        doc = {"certificates": [cert_json(svc, cv) for cv in svc.holder_certificates(ic)]}
-        body = json.dumps(doc).encode()  # what web.json_response sends
+        body = holder_answer(svc, ic, app[BLOCK_PARTS])
         answers.put(key, body)
-    return web.Response(body=body, content_type="application/json", charset="utf-8")
+    return web.Response(body=body, headers={"Content-Type": JSON_UTF8})
 
 
 def generation_status(svc: NodeService, ic: str, today: date | None = None) -> dict[str, Any]:
@@ -325,6 +374,7 @@ async def healthz(request: web.Request) -> web.Response:
 
 def add_routes(app: web.Application) -> None:
     app[HOLDER_ANSWERS] = AnswerCache()
+    app[BLOCK_PARTS] = HeightCache(lambda height: block_parts(app[SERVICE], height))
     app.router.add_get("/api/v1/status", status)
     app.router.add_get("/api/v1/chain", chain)
     app.router.add_post("/api/v1/tx", submit_tx)

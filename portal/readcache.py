@@ -10,7 +10,10 @@ not entries, because an answer's size grows with the holder's certificates.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
 
 
 class AnswerCache:
@@ -42,4 +45,27 @@ class AnswerCache:
         return len(self._items)
 
 
-__all__ = ["AnswerCache"]
+class HeightCache(Generic[T]):
+    """What an answer needs of one applied block, by height, computed once by ``make``: a block
+    never changes once applied, so an entry is never stale, only evicted (least recently used)."""
+
+    def __init__(self, make: Callable[[int], T], size: int = 8192) -> None:
+        self._make = make
+        self._items: OrderedDict[int, T] = OrderedDict()
+        self._size = size
+
+    def __call__(self, height: int) -> T:
+        value = self._items.get(height)
+        if value is not None:
+            self._items.move_to_end(height)
+            return value
+        value = self._items[height] = self._make(height)
+        if len(self._items) > self._size:
+            self._items.popitem(last=False)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+__all__ = ["AnswerCache", "HeightCache"]

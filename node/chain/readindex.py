@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 import msgpack
 
@@ -74,19 +75,27 @@ def audit_path(tree: bytes, tree_size: int, index: int) -> list[bytes]:
     """The audit path of leaf ``index`` read off a ``tree_bytes`` tree of ``tree_size`` leaves:
     the sibling at each level, none where the node had no sibling and was promoted (as
     ``inclusion_path_from_levels``)."""
-    sizes = level_sizes(tree_size)
-    if not 0 <= index < sizes[0] or len(tree) != sum(sizes) * _HASH:
+    sizes, total = _shape(tree_size)
+    if not 0 <= index < tree_size or len(tree) != total:
         raise IndexError("leaf index out of range")
     path: list[bytes] = []
     base = 0
-    for size in sizes[:-1]:
+    for size in sizes:
         sibling = index ^ 1
         if sibling < size:
-            at = (base + sibling) * _HASH
+            at = base + sibling * _HASH
             path.append(tree[at : at + _HASH])
-        base += size
+        base += size * _HASH
         index >>= 1
     return path
+
+
+@lru_cache(maxsize=1024)
+def _shape(tree_size: int) -> tuple[tuple[int, ...], int]:
+    """The sizes of every level below the root of a ``tree_size``-leaf tree, and the tree's
+    length in bytes (on the path of every proof; a handful of block sizes ever occur)."""
+    sizes = level_sizes(tree_size)
+    return tuple(sizes[:-1]), sum(sizes) * _HASH
 
 
 class ReadIndex:

@@ -5,11 +5,13 @@ keeps the API's error and header behaviour without the page middlewares."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
 from certificate.proof import CertificateProof
 from certificate.tx import issue_tx, revoke_tx
+from node.service import NodeService
 from portal.api import cert_json
 from tests.api.conftest import ApiNode
 from tests.node.helpers import b64, make_record, unique_ic
@@ -36,7 +38,7 @@ async def test_the_answer_is_the_service_view_and_follows_new_blocks(api: ApiNod
                                                                                             chain.chain_id))})
         assert status == 201, body
     got = await _holder(api, ic)
-    expected = json.loads(json.dumps([cert_json(svc, cv) for cv in svc.holder_certificates(ic)]))
+    expected = _service_view(svc, ic)
     assert got == expected and len(got) == 2
     assert {c["status"] for c in got} == {"valid"}
     for c in got:
@@ -49,6 +51,22 @@ async def test_the_answer_is_the_service_view_and_follows_new_blocks(api: ApiNod
     after = {c["record"]["cert_no"]: c["status"] for c in await _holder(api, ic)}  # type: ignore[index]
     assert after == {first.cert_no: "revoked", second.cert_no: "valid"}
     assert await _holder(api, unique_ic()) == []
+
+    # A correction supersedes the second one; a name outside ASCII (the fast path writes UTF-8).
+    third = make_record(ic=ic, name="NUR ‘AIN BINTI ÇELİK", supersedes=second.cert_no)
+    status, body, _ = await api.request("POST", "/api/v1/tx", json={"tx": b64(issue_tx(third, chain.issuer,
+                                                                                        chain.chain_id))})
+    assert status == 201, body
+    got = await _holder(api, ic)
+    assert got == _service_view(svc, ic) and len(got) == 3
+    assert {c["status"] for c in got} == {"revoked", "superseded", "valid"}
+    assert any(c["revocation"] is not None for c in got) and any(c["superseded_by"] for c in got)
+
+
+def _service_view(svc: NodeService, ic: str) -> list[dict[str, Any]]:
+    """What ``cert_json`` (the other endpoints' encoder) says of every certificate of ``ic``."""
+    view: list[dict[str, Any]] = json.loads(json.dumps([cert_json(svc, cv) for cv in svc.holder_certificates(ic)]))
+    return view
 
 
 async def test_api_errors_stay_json_without_the_page_middlewares(api: ApiNode) -> None:
