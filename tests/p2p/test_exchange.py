@@ -51,6 +51,30 @@ async def test_messages_arrive_in_order_per_peer(cluster: Cluster) -> None:
                 assert cluster.received(receiver, sender) == expected
 
 
+async def test_idle_link_hands_a_message_to_the_socket_at_once(cluster: Cluster) -> None:
+    """A Raft message on a quiet link leaves inside ``send`` (no loop iteration in between):
+    an idle commit's AppendEntries must not wait behind the sender's next event-loop turn."""
+    await cluster.start("jpk", "mampu")
+    await cluster.wait_mesh("jpk", "mampu")
+    cluster.net("jpk").send("mampu", b"now")
+    stats = cluster.net("jpk").stats()["mampu"]  # no await since send
+    assert stats["frames_sent"] == 1 and stats["queued"] == 0
+    await wait_until(lambda: cluster.received("mampu", "jpk") == [b"now"])
+
+
+async def test_burst_mixing_direct_and_queued_sends_keeps_order(cluster: Cluster) -> None:
+    """Sends go straight to the socket until its buffer fills, then queue behind it; the
+    peer still sees one ordered stream."""
+    await cluster.start("jpk", "mampu")
+    await cluster.wait_mesh("jpk", "mampu")
+    sent = [f"{i}:".encode() + b"z" * (i % 3000) for i in range(3000)]
+    for payload in sent:
+        cluster.net("jpk").send("mampu", payload)
+    assert cluster.net("jpk").stats()["mampu"]["queued"] > 0  # the buffer filled: some queued
+    await wait_until(lambda: len(cluster.inbox["mampu"]) == len(sent), timeout=20, what="every message")
+    assert cluster.received("mampu", "jpk") == sent
+
+
 async def test_large_payloads_up_to_max_frame(cluster: Cluster) -> None:
     await cluster.start("jpk", "mampu", max_frame=1 << 20)
     big = bytes(range(256)) * 4096  # exactly 1 MiB
