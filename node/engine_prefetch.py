@@ -97,6 +97,7 @@ class Prefetcher:
             self._broken = True
             return
         self._state.verified.add_digests(items)
+        self._state.decoded.vouch(items)
 
     def forget(self) -> None:
         """Entries queued may be gone (a leader's own blocks): drop what is pending."""

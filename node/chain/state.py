@@ -77,19 +77,37 @@ class VerifiedCache:
 
 class DecodedCache:
     """Decoded transactions by the digest of their bytes: a transaction is decoded (and its
-    record validated) once per node, not again at admission, block building and application."""
+    record validated) once per node, not again at admission, block building and application.
 
-    def __init__(self, size: int = 50_000) -> None:
+    Digests ``vouch``ed for are of encodings this node's own code already decoded and
+    validated in full (the catch-up worker process, node/engine_prefetch.py): bytes with such a
+    digest are only unpacked (``Transaction.decode_vouched``). The digest covers the exact
+    bytes, so any other bytes, whatever the worker said, are decoded and checked as usual.
+    """
+
+    def __init__(self, size: int = 50_000, vouched_size: int = 200_000) -> None:
         self._txs: OrderedDict[bytes, Transaction] = OrderedDict()
         self._size = size
+        self._vouched: OrderedDict[bytes, None] = OrderedDict()
+        self._vouched_size = vouched_size
+
+    def vouch(self, digests: Iterable[bytes]) -> None:
+        for d in digests:
+            self._vouched[d] = None
+        while len(self._vouched) > self._vouched_size:
+            self._vouched.popitem(last=False)
 
     def decode(self, raw: bytes) -> Transaction:
         key = sha256(raw)
         tx = self._txs.get(key)
         if tx is None:
-            tx = Transaction.decode(raw)
-            if "digest" not in tx.__dict__ and tx.encode() == raw:  # canonical: always equal
-                tx.__dict__["digest"] = key
+            if key in self._vouched:
+                del self._vouched[key]
+                tx = Transaction.decode_vouched(raw, key)
+            else:
+                tx = Transaction.decode(raw)
+                if "digest" not in tx.__dict__ and tx.encode() == raw:  # canonical: always equal
+                    tx.__dict__["digest"] = key
             self._txs[key] = tx
             if len(self._txs) > self._size:
                 self._txs.popitem(last=False)

@@ -400,3 +400,32 @@ def test_governance_remove_and_refusals() -> None:
 def test_every_type_refuses_an_empty_body(tx_type: str) -> None:
     with pytest.raises(ValidationError):
         Transaction.from_dict({"type": tx_type, "body": {}, "sigs": []})
+
+
+# --- decode_vouched: what decode would have made, for bytes decode already accepted -----------
+
+
+def _every_type() -> list[Transaction]:
+    gov = governance_tx(ISSUER_ADD, NEW_ISSUER.public, "Agensi Baru", STAMP)
+    for admin in ADMINS:
+        gov = gov.signed_by(admin, CHAIN)
+    return [
+        signed_issue(),
+        Transaction(ISSUE, {"record": make_record().to_dict()}).signed_by(ISSUER, CHAIN),
+        revoke_tx(CERT_NO, "Salah cetak", STAMP, ISSUER, CHAIN),
+        *approve_txs("JPPS/2026/11/01", "2026-11-02", [candidate(0), candidate(1)], ISSUER, CHAIN),
+        gov,
+    ]
+
+
+@pytest.mark.parametrize("n", range(5))
+def test_decode_vouched_equals_decode(n: int) -> None:
+    raw = _every_type()[n].encode()
+    checked, vouched = Transaction.decode(raw), Transaction.decode_vouched(raw, sha256(raw))
+    assert vouched == checked
+    assert (vouched.id, vouched.signing_bytes, vouched.digest, vouched.encode()) == (
+        checked.id, checked.signing_bytes, checked.digest, raw)
+    assert vouched.verified_signers(CHAIN) == checked.verified_signers(CHAIN)
+    if checked.type == ISSUE:
+        assert vouched.record == checked.record
+        assert vouched.record.to_dict() == checked.record.to_dict()

@@ -6,10 +6,14 @@ import asyncio
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
+
 from certificate.block import make_block
+from certificate.errors import ValidationError
+from certificate.hashing import sha256
 from certificate.keys import SigningKey
 from certificate.tx import Signature, Transaction
-from node.chain.state import VerifiedCache
+from node.chain.state import DecodedCache, VerifiedCache
 from node.consensus import Entry, EntryType
 from node.engine_prefetch import START_BEHIND, Prefetcher, prepare_block
 from scripts.bench_chain import TxFactory
@@ -46,6 +50,7 @@ def test_only_verified_transactions_come_back_and_by_their_whole_encoding() -> N
 class _State:
     def __init__(self) -> None:
         self.verified = VerifiedCache()
+        self.decoded = DecodedCache()
 
 
 def test_a_real_worker_process_fills_the_cache_of_a_node_far_behind(tmp_path: Path) -> None:
@@ -69,3 +74,30 @@ def test_a_real_worker_process_fills_the_cache_of_a_node_far_behind(tmp_path: Pa
         pf.close()
     txs = [Transaction.decode(r) for r in good]
     assert [tx in state.verified for tx in txs] == [True, False, True, True]
+    assert state.decoded.decode(good[0]) == txs[0]  # vouched: only unpacked
+    assert state.decoded.decode(forged(good[1])).sigs != txs[1].sigs  # not vouched: decoded
+
+
+def test_only_the_exact_vouched_bytes_skip_the_checks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A digest vouches for its own bytes only: any other bytes (another signature, a
+    non-canonical spelling, garbage) are decoded and checked in full."""
+    good = TxFactory(SigningKey.generate(), CHAIN, "pf3").raws(2)
+    cache = DecodedCache()
+    cache.vouch([Transaction.decode(good[0]).digest])
+    calls: list[bytes] = []
+    real = Transaction.decode_vouched.__func__  # type: ignore[attr-defined]
+
+    def spy(cls: type[Transaction], raw: bytes, digest: bytes) -> Transaction:
+        calls.append(raw)
+        return real(cls, raw, digest)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(Transaction, "decode_vouched", classmethod(spy))
+    assert cache.decode(good[0]).digest == sha256(good[0])
+    assert calls == [good[0]]
+    forgery = forged(good[0])
+    assert cache.decode(forgery).encode() == forgery and calls == [good[0]]
+    assert cache.decode(good[1]) == Transaction.decode(good[1]) and calls == [good[0]]
+    with pytest.raises(ValidationError):
+        cache.decode(good[0] + b"\x00")  # trailing byte: not the vouched bytes
+    with pytest.raises(ValidationError):
+        cache.decode(b"\xc1")
