@@ -5,6 +5,10 @@ the chain state, and the state changes only when a block is applied, i.e. with t
 So an answer stored under ``(holder, height)`` is exact for as long as the height is the same,
 and entries of older heights are simply never asked for again and age out. Bounded by bytes,
 not entries, because an answer's size grows with the holder's certificates.
+
+Random holders rarely repeat, so most answers are built afresh; what they share is per block
+(its hash, header and signature, the same for its ~250 certificates), and ``HeightCache`` keeps
+that, already encoded, by height.
 """
 
 from __future__ import annotations
