@@ -22,6 +22,7 @@ from certificate.tx import Transaction
 from node.chain.rules import TxRejected, check_signatures
 from node.consensus import NotLeader, Role
 from node.engine import Committed, Engine, TxResult, decode_tx
+from node.forwarding import ForwardBatcher
 from node.genesis import Genesis
 from node.metrics import Metrics
 
@@ -62,6 +63,7 @@ class NodeService:
         self._req_ids = itertools.count(1)
         self._fwd: dict[int, asyncio.Future[list[TxResult]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._forwarder = ForwardBatcher(self._forward_now, max_items=FORWARD_CHUNK, max_bytes=self.forward_bytes)
         engine.on_reject = self._tell_rejected
 
     # --- p2p glue -------------------------------------------------------------------------
@@ -197,6 +199,10 @@ class NodeService:
         return out
 
     async def _forward(self, pending: list[tuple[int, Transaction, bytes]]) -> list[TxResult]:
+        """Forwards made in the same loop turn (other clients' requests) travel together."""
+        return await self._forwarder.forward([raw for _, _, raw in pending])
+
+    async def _forward_now(self, raws: list[bytes]) -> list[TxResult]:
         leader = self.engine.leader_id
         if leader is None or leader == self.node_id:
             raise Unavailable("no leader at the moment")
@@ -204,14 +210,14 @@ class NodeService:
         req = next(self._req_ids)
         fut: asyncio.Future[list[TxResult]] = asyncio.get_running_loop().create_future()
         self._fwd[req] = fut
-        eng.send(leader, msgpack.packb(["fwd", req, [raw for _, _, raw in pending]], use_bin_type=True))
+        eng.send(leader, msgpack.packb(["fwd", req, raws], use_bin_type=True))
         try:
             res = await asyncio.wait_for(fut, FORWARD_TIMEOUT)
         except TimeoutError:
             raise Unavailable(f"leader {leader} did not answer") from None
         finally:
             self._fwd.pop(req, None)
-        if len(res) != len(pending):
+        if len(res) != len(raws):
             raise Unavailable("leader answered for a different number of transactions")
         return res
 
