@@ -147,7 +147,8 @@ def block_parts(svc: NodeService, height: int) -> BlockParts:
 def holder_answer(svc: NodeService, ic: str, parts: HeightCache[BlockParts]) -> bytes:
     """The JSON body of ``GET /api/v1/holders/{ic}/certificates``: ``{"certificates": [...]}``
     with each item exactly ``cert_json`` (a test holds the two equal), built straight from the
-    stored entries with the per-block parts from ``parts``; no intermediate objects."""
+    stored entries with the per-block parts from ``parts``: no ``CertView`` or
+    ``CertificateProof`` per certificate, and the block's JSON is not encoded again."""
     state = svc.engine.state
     chain_id = svc.genesis.chain_id
     path = state.index.path
