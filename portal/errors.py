@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 
@@ -32,10 +33,14 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 JSON_PATHS = frozenset({"/metrics", "/healthz"})
 
 
-def _count(request: web.Request) -> None:
-    from portal.api import SERVICE  # portal.api imports this module
+_SERVICE_KEY: list[Any] = []  # portal.api.SERVICE, fetched once (portal.api imports this module)
 
-    svc = request.app.get(SERVICE)
+
+def _count(request: web.Request) -> None:
+    if not _SERVICE_KEY:
+        from portal.api import SERVICE
+        _SERVICE_KEY.append(SERVICE)
+    svc = request.app.get(_SERVICE_KEY[0])
     if svc is not None:
         svc.metrics.inc("http_requests_total")
 

@@ -276,6 +276,8 @@ async def on_prepare(request: web.Request, response: web.StreamResponse) -> None
     """Security headers on every response; a ``?lang=`` choice remembered for the next visit."""
     for k, v in SECURITY_HEADERS.items():
         response.headers.setdefault(k, v)
+    if request.path.startswith("/api/"):
+        return  # JSON: no page, no language to remember
     chosen = normal_lang(request.query.get("lang"))
     is_page = response.content_type == "text/html" and not request.path.startswith(PDF_PREFIX)
     if chosen and is_page and request.cookies.get(LANG_COOKIE) != chosen:
