@@ -1,14 +1,16 @@
-"""Catch-up help: signature-check queued committed blocks in a worker process.
+"""Catch-up help: decode, validate and signature-check queued committed blocks in a worker process.
 
 A follower re-syncing a long chain spends nearly all its time in ``ChainState.check_block``,
 and most of that decoding transactions and verifying their signatures, on the one core the
 event loop runs on. While blocks wait in the apply queue, a worker process (the machine's other
-core) decodes each of their transactions and checks its signatures, and hands back the digests
-of the whole signed encodings that verified; the loop adds them to the state's
-``VerifiedCache``, so ``check_block`` still decodes but skips those signature checks. A digest
-covers the exact bytes (signatures included) the worker was given, and whatever it did not
-vouch for is verified by the loop as usual. It only starts when a follower is well behind, so the idle commit path
-never pays for a round trip to another process.
+core) runs the full ``Transaction.decode`` on each of their transactions and checks its
+signatures, and hands back the digests of the whole signed encodings that passed both. The loop
+adds them to the state's ``VerifiedCache`` (signature checks skipped) and ``DecodedCache``
+(those exact bytes are only unpacked, ``Transaction.decode_vouched``); every rule of
+``node/chain/rules.py`` still runs on the loop. A digest covers the exact bytes (signatures
+included) the worker was given, and whatever it did not vouch for is decoded and verified by
+the loop as usual, so a dead worker costs only speed. It only starts when a follower is well
+behind, so the idle commit path never pays for a round trip to another process.
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ LOOKAHEAD = 6
 
 
 def prepare_block(data: bytes, chain_id: str) -> list[bytes]:
-    """In the worker: the digests of the transactions of the block whose signatures verify.
+    """In the worker: the digests of the transactions of the block that ``Transaction.decode``
+    accepts and whose signatures all verify: the worker vouches for both, by exact bytes.
     Only digests travel back: unpickling whole decoded transactions cost the loop's process
     about as much as decoding them again, so the loop decodes and this saves it the signature
     checks (the larger part)."""

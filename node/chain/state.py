@@ -102,12 +102,13 @@ class DecodedCache:
         tx = self._txs.get(key)
         if tx is None:
             if key in self._vouched:
+                # A block being caught up on: applied once, so not kept (tens of thousands of
+                # cached transactions would only make every garbage collection slower).
                 del self._vouched[key]
-                tx = Transaction.decode_vouched(raw, key)
-            else:
-                tx = Transaction.decode(raw)
-                if "digest" not in tx.__dict__ and tx.encode() == raw:  # canonical: always equal
-                    tx.__dict__["digest"] = key
+                return Transaction.decode_vouched(raw, key)
+            tx = Transaction.decode(raw)
+            if "digest" not in tx.__dict__ and tx.encode() == raw:  # canonical: always equal
+                tx.__dict__["digest"] = key
             self._txs[key] = tx
             if len(self._txs) > self._size:
                 self._txs.popitem(last=False)
