@@ -4,9 +4,12 @@ A follower re-syncing a long chain spends nearly all its time in ``ChainState.ch
 and most of that decoding transactions and verifying their signatures, on the one core the
 event loop runs on. While blocks wait in the apply queue, a worker process (the machine's other
 core) runs the full ``Transaction.decode`` on each of their transactions and checks its
-signatures, and hands back the digests of the whole signed encodings that passed both. The loop
-adds them to the state's ``VerifiedCache`` (signature checks skipped) and ``DecodedCache``
-(those exact bytes are only unpacked, ``Transaction.decode_vouched``); every rule of
+signatures, and hands back the digests of the whole signed encodings that passed both. It also
+decodes and verifies the block itself (proposer signature, Merkle root) and vouches for it by
+the digest of its bytes, with the Merkle tree it built. The loop adds the transaction digests to
+the state's ``VerifiedCache`` (signature checks skipped) and ``DecodedCache`` (those exact bytes
+are only unpacked, ``Transaction.decode_vouched``), and the block's to the state's vouched
+blocks (``Block.decode_vouched``, no ``Block.verify``); linkage to the head and every rule of
 ``node/chain/rules.py`` still runs on the loop. A digest covers the exact bytes (signatures
 included) the worker was given, and whatever it did not vouch for is decoded and verified by
 the loop as usual, so a dead worker costs only speed. It only starts when a follower is well
@@ -18,12 +21,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
+from typing import NamedTuple
 
 from certificate.block import Block
 from certificate.errors import SignatureError, ValidationError
+from certificate.hashing import sha256
+from certificate.keys import PublicKey
 from certificate.tx import Transaction
 from node.chain.state import ChainState
 from node.consensus import Entry, EntryType
@@ -36,16 +42,34 @@ START_BEHIND = 8
 LOOKAHEAD = 6
 
 
-def prepare_block(data: bytes, chain_id: str) -> list[bytes]:
-    """In the worker: the digests of the transactions of the block that ``Transaction.decode``
-    accepts and whose signatures all verify: the worker vouches for both, by exact bytes.
-    Only digests travel back: unpickling whole decoded transactions cost the loop's process
-    about as much as decoding them again, so the loop decodes and this saves it the signature
-    checks (the larger part)."""
+class Prepared(NamedTuple):
+    """What the worker vouches for, each by the SHA-256 of the exact bytes it was given."""
+
+    #: The block's bytes, if ``Block.decode`` accepted them and ``Block.verify`` passed
+    #: (proposer signature by a member, Merkle root); None otherwise.
+    block: bytes | None
+    #: That block's Merkle tree (``Block.merkle_levels``), which the loop stores.
+    merkle_levels: list[list[bytes]]
+    #: The transactions that ``Transaction.decode`` accepts and whose signatures all verify.
+    txs: list[bytes]
+
+
+def prepare_block(data: bytes, chain_id: str, members: Mapping[str, PublicKey]) -> Prepared:
+    """In the worker: check the block and each of its transactions as ``check_block`` would
+    (all but the rules, which need the state) and vouch for what passed.
+    Only digests (and the Merkle tree) travel back: unpickling whole decoded transactions cost
+    the loop's process about as much as decoding them again, so the loop only unpacks the
+    bytes vouched for (``Transaction.decode_vouched``, ``Block.decode_vouched``)."""
     try:
         block = Block.decode(data)
     except ValidationError:
-        return []
+        return Prepared(None, [], [])
+    vouched: bytes | None = None
+    try:
+        block.verify(chain_id, members)
+        vouched = sha256(data)
+    except (SignatureError, ValidationError):
+        pass
     out = []
     for raw in block.txs:
         try:
@@ -54,7 +78,15 @@ def prepare_block(data: bytes, chain_id: str) -> list[bytes]:
         except (ValidationError, ValueError, SignatureError):
             continue
         out.append(tx.digest)
-    return out
+    return Prepared(vouched, block.merkle_levels if vouched is not None else [], out)
+
+
+def absorb(state: ChainState, prepared: Prepared) -> None:
+    """Tell the state what the worker vouched for (before ``check_block`` of that block)."""
+    state.verified.add_digests(prepared.txs)
+    state.decoded.vouch(prepared.txs)
+    if prepared.block is not None:
+        state.vouch_block(prepared.block, prepared.merkle_levels)
 
 
 class Prefetcher:
@@ -62,7 +94,7 @@ class Prefetcher:
         self._chain_id = chain_id
         self._state = state
         self._pool: ProcessPoolExecutor | None = None
-        self._futs: dict[int, Future[list[bytes]]] = {}
+        self._futs: dict[int, Future[Prepared]] = {}
         self._broken = False
 
     def ahead(self, queue: Iterable[Entry], queued: int) -> None:
@@ -73,7 +105,8 @@ class Prefetcher:
             if e.type is EntryType.NOOP or not e.data or e.index in self._futs:
                 continue
             try:
-                self._futs[e.index] = self._worker().submit(prepare_block, e.data, self._chain_id)
+                self._futs[e.index] = self._worker().submit(prepare_block, e.data, self._chain_id,
+                                                            self._state.genesis.member_keys)
             except Exception as exc:  # no processes here (limits, a sandbox): do without
                 log.warning("catch-up worker unavailable, applying on one core: %s", exc)
                 self._broken = True
@@ -94,13 +127,12 @@ class Prefetcher:
         if not fut.done() and fut.cancel():
             return
         try:
-            items = await asyncio.wrap_future(fut)
+            prepared = await asyncio.wrap_future(fut)
         except Exception as exc:  # a dead worker only costs speed
             log.warning("catch-up worker failed, applying on one core: %s", exc)
             self._broken = True
             return
-        self._state.verified.add_digests(items)
-        self._state.decoded.vouch(items)
+        absorb(self._state, prepared)
 
     def forget(self) -> None:
         """Entries queued may be gone (a leader's own blocks): drop what is pending."""

@@ -15,12 +15,14 @@ import pytest
 
 from certificate import canonical
 from certificate.block import Block, BlockHeader, make_block
+from certificate.hashing import sha256
 from certificate.keys import SigningKey
 from certificate.merkle import merkle_root
 from certificate.tx import Signature, Transaction, issue_tx
 from node.chain.state import BlockRejected, ChainState, Head
 from node.consensus import Entry, EntryType, HardState
 from node.engine import Engine
+from node.engine_prefetch import absorb, prepare_block
 from node.genesis import Genesis, parse_genesis
 from node.metrics import Metrics
 from node.storage.db import Store
@@ -219,3 +221,47 @@ def test_merkle_root_helper_matches_make_block(world: World) -> None:
     txs = [world.issue() for _ in range(3)]
     b = world.block(Head(0, world.genesis.hash, 0), txs)
     assert b.header.merkle_root == merkle_root([t.encode() for t in txs])
+
+
+@pytest.mark.parametrize("spoil", list(SPOILERS), ids=list(SPOILERS))
+def test_the_catch_up_worker_never_vouches_a_spoiled_block_in(replica: Replica, world: World, spoil: str) -> None:
+    """Whatever the worker (node/engine_prefetch.py) vouches for about a spoiled block, the
+    block is still rejected: the rules, the linkage and whatever failed are checked anyway."""
+    replica.apply(world.block(replica.state.head, [world.issue()]), 1)
+    before = replica.snapshot()
+    bad = SPOILERS[spoil](world, replica.state.head)
+    absorb(replica.state, prepare_block(bad, world.chain_id, world.genesis.member_keys))
+    with pytest.raises(BlockRejected):
+        replica.apply(bad, 2)
+    assert replica.snapshot() == before
+
+
+def test_a_vouched_block_applies_exactly_as_a_checked_one(tmp_path: Path, world: World) -> None:
+    checked, vouched = Replica(tmp_path / "a", world.genesis), Replica(tmp_path / "b", world.genesis)
+    try:
+        for i in range(1, 4):
+            data = world.block(checked.state.head, [world.issue() for _ in range(3)]).encode()
+            prepared = prepare_block(data, world.chain_id, world.genesis.member_keys)
+            assert prepared.block == sha256(data) and len(prepared.txs) == 3
+            absorb(vouched.state, prepared)
+            checked.apply(data, i)
+            vouched.apply(data, i)
+            assert vouched.state.block(i) == checked.state.block(i)
+        assert vouched.snapshot() == checked.snapshot()
+    finally:
+        checked.store.close()
+        vouched.store.close()
+
+
+def test_a_vouched_digest_covers_only_its_own_bytes(replica: Replica, world: World) -> None:
+    """The worker vouched for one block: another block of the same height and transactions
+    (signed by a stranger) is checked in full and refused."""
+    head = replica.state.head
+    txs = [world.issue()]
+    good = world.block(head, txs).encode()
+    forged = world.block(head, txs, key=SigningKey.generate()).encode()
+    absorb(replica.state, prepare_block(good, world.chain_id, world.genesis.member_keys))
+    with pytest.raises(BlockRejected, match="signature"):
+        replica.apply(forged, 1)
+    replica.apply(good, 1)
+    assert replica.state.head.height == 1

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
-from certificate.block import make_block
+from certificate.block import Block, make_block
 from certificate.errors import ValidationError
 from certificate.hashing import sha256
 from certificate.keys import SigningKey
@@ -36,21 +37,41 @@ def block_bytes(raws: list[bytes]) -> bytes:
 def test_only_verified_transactions_come_back_and_by_their_whole_encoding() -> None:
     good = TxFactory(SigningKey.generate(), CHAIN, "pf").raws(3)
     bad = forged(good[1])
-    digests = prepare_block(block_bytes([good[0], bad, good[2]]), CHAIN)
+    digests = prepare_block(block_bytes([good[0], bad, good[2]]), CHAIN, {}).txs
     assert digests == [Transaction.decode(good[0]).digest, Transaction.decode(good[2]).digest]
     cache = VerifiedCache()
     cache.add_digests(digests)
     assert Transaction.decode(good[0]) in cache
     assert Transaction.decode(bad) not in cache  # same id as good[1], other signatures
     assert Transaction.decode(good[1]) not in cache
-    assert prepare_block(block_bytes(good), "another-chain") == []  # signatures are per chain
-    assert prepare_block(b"not a block", CHAIN) == []
+    assert prepare_block(block_bytes(good), "another-chain", {}).txs == []  # signatures are per chain
+    assert prepare_block(b"not a block", CHAIN, {}) == (None, [], [])
+
+
+def test_the_block_is_vouched_for_only_if_it_verifies() -> None:
+    key = SigningKey.generate()
+    raws = TxFactory(SigningKey.generate(), CHAIN, "pf4").raws(3)
+    data = make_block(height=1, prev_hash=bytes(32), time_ms=1_795_000_000_000, txs=raws, proposer="jpk",
+                      key=key, chain_id=CHAIN).encode()
+    prepared = prepare_block(data, CHAIN, {"jpk": key.public})
+    assert prepared.block == sha256(data)
+    assert prepared.merkle_levels == Block.decode(data).merkle_levels
+    assert Block.decode_vouched(data, prepared.merkle_levels) == Block.decode(data)
+    stranger = SigningKey.generate().public
+    for members in ({}, {"jpk": stranger}):  # not a member, or signed by another key
+        assert prepare_block(data, CHAIN, members)[:2] == (None, [])
+    assert prepare_block(data, "another-chain", {"jpk": key.public})[:2] == (None, [])
 
 
 class _State:
     def __init__(self) -> None:
         self.verified = VerifiedCache()
         self.decoded = DecodedCache()
+        self.genesis = SimpleNamespace(member_keys={})
+        self.blocks: list[bytes] = []
+
+    def vouch_block(self, digest: bytes, merkle_levels: list[list[bytes]]) -> None:
+        self.blocks.append(digest)
 
 
 def test_a_real_worker_process_fills_the_cache_of_a_node_far_behind(tmp_path: Path) -> None:
