@@ -429,3 +429,15 @@ def test_decode_vouched_equals_decode(n: int) -> None:
     if checked.type == ISSUE:
         assert vouched.record == checked.record
         assert vouched.record.to_dict() == checked.record.to_dict()
+
+
+@pytest.mark.parametrize("n_sigs", [1, 2, 15, 16])
+def test_decode_vouched_cuts_the_signing_bytes_for_any_number_of_signatures(n_sigs: int) -> None:
+    keys = [SigningKey(bytes([50 + i]) * 32) for i in range(n_sigs)]
+    tx = governance_tx(ISSUER_ADD, NEW_ISSUER.public, "Agensi Baru", STAMP)
+    for k in keys:
+        tx = tx.signed_by(k, CHAIN)
+    raw = tx.encode()
+    vouched = Transaction.decode_vouched(raw, sha256(raw))
+    assert vouched.signing_bytes == canonical.encode({"type": tx.type, "body": tx.body})
+    assert len(vouched.verified_signers(CHAIN)) == n_sigs
