@@ -12,8 +12,10 @@ are only unpacked, ``Transaction.decode_vouched``), and the block's to the state
 blocks (``Block.decode_vouched``, no ``Block.verify``); linkage to the head and every rule of
 ``node/chain/rules.py`` still runs on the loop. A digest covers the exact bytes (signatures
 included) the worker was given, and whatever it did not vouch for is decoded and verified by
-the loop as usual, so a dead worker costs only speed. It only starts when a follower is well
-behind, so the idle commit path never pays for a round trip to another process.
+the loop as usual, so a dead worker costs only speed. The worker is handed the furthest blocks
+of a short window and the loop checks in full the nearer ones it reaches unsent, so neither
+waits for the other (``Prefetcher.ahead``). It only starts when a follower is well behind, so
+the idle commit path never pays for a round trip to another process.
 """
 
 from __future__ import annotations
@@ -38,8 +40,11 @@ log = logging.getLogger("node.engine")
 
 #: Blocks waiting to be applied before the worker is used: the node is catching up.
 START_BEHIND = 8
-#: Blocks handed to the worker ahead of the one being applied.
-LOOKAHEAD = 6
+#: How far ahead of the block being applied the worker is handed blocks.
+LOOKAHEAD = 10
+#: Blocks the worker may have unfinished: one to work on, and enough waiting that it does not
+#: run dry while the loop checks a block in full (it is handed more only between blocks).
+WORKER_QUEUE = 3
 
 
 class Prepared(NamedTuple):
@@ -98,12 +103,25 @@ class Prefetcher:
         self._broken = False
 
     def ahead(self, queue: Iterable[Entry], queued: int) -> None:
-        """Hand the worker the next blocks of ``queue`` (the apply queue, in order)."""
+        """Hand the worker blocks of ``queue`` (the apply queue, in order, the entry about to be
+        applied first).
+
+        The worker gets the *furthest* blocks of the window it has not been given, and never
+        more than ``WORKER_QUEUE`` unfinished at a time; the loop checks in full the nearer ones
+        it reaches unsent. When the worker is the faster of the two it is handed every block
+        before the loop reaches it, and the loop only applies; when it is the slower (it decodes
+        and verifies, the loop given its word only applies), the loop takes a share of the
+        blocks in full instead of waiting for it, so both cores stay busy.
+        """
         if self._broken or (queued < START_BEHIND and not self._futs):
             return
-        for e in islice(queue, LOOKAHEAD):
-            if e.type is EntryType.NOOP or not e.data or e.index in self._futs:
-                continue
+        busy = sum(1 for f in self._futs.values() if not f.done())
+        if busy >= WORKER_QUEUE:
+            return
+        window = list(islice(queue, LOOKAHEAD))
+        unsent = [e for e in window[1:]  # never the one about to be applied: the loop is on it
+                  if e.type is not EntryType.NOOP and e.data and e.index not in self._futs]
+        for e in unsent[-(WORKER_QUEUE - busy):]:
             try:
                 self._futs[e.index] = self._worker().submit(prepare_block, e.data, self._chain_id,
                                                             self._state.genesis.member_keys)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import Future
 from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
@@ -16,7 +17,7 @@ from certificate.keys import SigningKey
 from certificate.tx import Signature, Transaction
 from node.chain.state import DecodedCache, VerifiedCache
 from node.consensus import Entry, EntryType
-from node.engine_prefetch import START_BEHIND, Prefetcher, prepare_block
+from node.engine_prefetch import LOOKAHEAD, START_BEHIND, WORKER_QUEUE, Prefetcher, prepare_block
 from scripts.bench_chain import TxFactory
 
 CHAIN = "spkm-prefetch-test"
@@ -81,7 +82,9 @@ def test_a_real_worker_process_fills_the_cache_of_a_node_far_behind(tmp_path: Pa
     pf = Prefetcher(CHAIN, state)  # type: ignore[arg-type]
 
     async def go() -> None:
-        pf.ahead([Entry(term=1, index=7, type=EntryType.NORMAL, data=data)], queued=START_BEHIND)
+        pf.ahead([Entry(term=1, index=6, type=EntryType.NORMAL, data=data),
+                  Entry(term=1, index=7, type=EntryType.NORMAL, data=data)], queued=START_BEHIND)
+        assert 6 not in pf._futs  # the loop is about to apply it: the worker would only delay it
         fut = pf._futs[7]
         for _ in range(600):  # take() does the work itself for a block the worker has not begun
             if fut.running() or fut.done():
@@ -122,3 +125,36 @@ def test_only_the_exact_vouched_bytes_skip_the_checks(monkeypatch: pytest.Monkey
         cache.decode(good[0] + b"\x00")  # trailing byte: not the vouched bytes
     with pytest.raises(ValidationError):
         cache.decode(b"\xc1")
+
+
+class _Pool:
+    """Stands in for the worker process: takes blocks, finishes none unless told."""
+
+    def __init__(self) -> None:
+        self.sent: list[bytes] = []
+        self.futs: list[Future[object]] = []
+
+    def submit(self, fn: object, data: bytes, *args: object) -> Future[object]:
+        self.sent.append(data)
+        self.futs.append(Future())
+        return self.futs[-1]
+
+
+def test_the_worker_gets_the_furthest_blocks_and_the_loop_the_nearest() -> None:
+    """The worker (decode + verify) may be slower per block than the loop given its word, so
+    it takes the far end of the window and the loop checks in full what it reaches unsent."""
+    pool = _Pool()
+    pf = Prefetcher(CHAIN, _State())  # type: ignore[arg-type]
+    pf._worker = lambda: pool  # type: ignore[assignment, method-assign, return-value]
+    queue = [Entry(term=1, index=i, type=EntryType.NORMAL, data=b"block%d" % i) for i in range(1, 30)]
+    queue.insert(3, Entry(term=1, index=99, type=EntryType.NOOP, data=b""))
+    pf.ahead(queue, len(queue))
+    furthest = [e.data for e in queue[:LOOKAHEAD] if e.data][-WORKER_QUEUE:]
+    assert pool.sent == furthest
+    pf.ahead(queue[1:], len(queue) - 1)
+    assert len(pool.sent) == WORKER_QUEUE  # it has enough unfinished work: nothing more
+    pool.futs[0].set_result(None)
+    pf.ahead(queue[1:], len(queue) - 1)
+    assert pool.sent[-1] == queue[LOOKAHEAD].data  # one done: one more, again the furthest
+    asyncio.run(pf.take(queue[0].index))  # never sent: the loop checks it itself
+    assert queue[0].data not in pool.sent and not any(f.cancelled() for f in pool.futs)
