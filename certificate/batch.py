@@ -40,7 +40,7 @@ from certificate.record_fields import (
     parse_method,
     parse_noss_for_level,
 )
-from certificate.tx import approval_candidate
+from certificate.tx_bodies import approval_candidate
 
 COLUMNS: Final = (
     "name", "ic", "kind", "level", "noss_code", "programme_ms", "programme_en",

@@ -22,7 +22,8 @@ from certificate.certno import derive_cert_no
 from certificate.keys import read_key_file
 from certificate.noss import level_from_tahap, parse_noss
 from certificate.record import CertificateRecord, utc_timestamp
-from certificate.tx import APPROVAL_FIELDS, Transaction, approve_txs, issue_tx, revoke_tx
+from certificate.tx import Transaction, approve_txs, issue_tx, revoke_tx
+from certificate.tx_bodies import APPROVAL_FIELDS
 
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAMMES = ROOT.parent / "shared" / "data" / "programmes.csv"

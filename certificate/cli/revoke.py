@@ -23,7 +23,8 @@ from certificate.cli import CliError
 from certificate.cli.http import NodeClient, post_txs, result_error
 from certificate.keys import read_key_file
 from certificate.record import utc_timestamp
-from certificate.tx import normal_text, revoke_tx
+from certificate.tx import revoke_tx
+from certificate.tx_bodies import normal_text
 
 MAX_REASON = 500
 

@@ -179,11 +179,7 @@ class ChainState:
 
     def _commit(self, block: Block, overlay: Overlay, raft_index: int) -> None:
         with self.store.batch() as wb:
-            for k, v in overlay.items():
-                if v is None:
-                    wb.delete(k)
-                else:
-                    wb.put(k, v)
+            overlay.write_to(wb)
             wb.put(K.block_loc(block.height), pack(raft_index))
             for k, v in block_writes(block):
                 wb.put(k, v)

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 
 import msgpack
 
-from node.storage.db import Store
+from node.storage.db import Batch, Store
 
 _DELETED = object()
 
@@ -69,3 +69,11 @@ class Overlay:
     def items(self) -> Iterator[tuple[bytes, bytes | None]]:
         for k, v in self.writes.items():
             yield k, (None if v is _DELETED else v)  # type: ignore[misc]
+
+    def write_to(self, wb: Batch) -> None:
+        """Add these writes (deletions included) to ``wb``, a batch committed in one piece."""
+        for k, v in self.items():
+            if v is None:
+                wb.delete(k)
+            else:
+                wb.put(k, v)

@@ -32,7 +32,8 @@ from certificate.names import (
     normalise_text,
 )
 from certificate.record import FIELDS, CertificateRecord
-from certificate.tx import ISSUER_ADD, Transaction, approve_txs, governance_tx, issue_tx, normal_text, revoke_tx
+from certificate.tx import ISSUER_ADD, Transaction, approve_txs, governance_tx, issue_tx, revoke_tx
+from certificate.tx_bodies import normal_text
 from tests.certificate.test_record import CERT_NO, NORMAL, OTHER_CERT_NO, make_record
 
 

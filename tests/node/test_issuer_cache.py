@@ -65,11 +65,7 @@ def _apply(view: Overlay, tx: Transaction, genesis: Genesis, height: int) -> Non
 
 def _commit(state: ChainState, overlay: Overlay) -> None:
     with state.store.batch() as wb:
-        for k, v in overlay.items():
-            if v is None:
-                wb.delete(k)
-            else:
-                wb.put(k, v)
+        overlay.write_to(wb)
 
 
 def test_removed_issuer_is_refused_after_a_cached_yes(state: ChainState, genesis: Genesis) -> None:
