@@ -45,23 +45,22 @@ async def _fresh(svc: NodeService) -> None:
 
 
 def cert_json(svc: NodeService, cv: CertView, *, with_proof: bool = True) -> dict[str, Any]:
-    e = cv.entry
-    out: dict[str, Any] = {
-        "record": cv.record,
-        "status": cv.status,
-        "block": {"height": cv.height, "hash": cv.block_hash.hex()},
-        "issuer_key": e["issuer"].hex(),
-        "superseded_by": e.get("superseded_by"),
-        "supersedes": e.get("supersedes"),
-        "revocation": None,
-    }
-    rev = e.get("revocation")
-    if rev is not None:
-        out["revocation"] = {"reason": rev["reason"], "revoked_at": rev["revoked_at"],
-                             "height": rev["height"]}
+    out = _cert_fields(cv.record, cv.entry, {"height": cv.height, "hash": cv.block_hash.hex()})
     if with_proof:
-        out["proof"] = svc.engine.state.proof(e).to_json()
+        out["proof"] = svc.engine.state.proof(cv.entry).to_json()
     return out
+
+
+def _cert_fields(record: dict[str, Any], e: dict[str, Any], block: Any) -> dict[str, Any]:
+    """A certificate's answer without its proof, from its stored entry (one shape for every
+    endpoint and page; ``block`` as a dict or already encoded)."""
+    rev = e.get("revocation")
+    return {
+        "record": record, "status": e["status"], "block": block, "issuer_key": e["issuer"].hex(),
+        "superseded_by": e.get("superseded_by"), "supersedes": e.get("supersedes"),
+        "revocation": None if rev is None else {"reason": rev["reason"], "revoked_at": rev["revoked_at"],
+                                                "height": rev["height"]},
+    }
 
 
 def _cert_no(request: web.Request) -> str:
@@ -156,16 +155,11 @@ def holder_answer(svc: NodeService, ic: str, parts: HeightCache[BlockParts]) -> 
     for e, record in state.holder_entries(ic):
         height, index = e["height"], e["index"]
         bp = parts(height)
-        rev = e.get("revocation")
-        certs.append({
-            "record": record, "status": e["status"], "block": bp.block, "issuer_key": e["issuer"].hex(),
-            "superseded_by": e.get("superseded_by"), "supersedes": e.get("supersedes"),
-            "revocation": None if rev is None else {"reason": rev["reason"], "revoked_at": rev["revoked_at"],
-                                                    "height": rev["height"]},
-            "proof": {"chain_id": chain_id, "tx": e["tx"].hex(), "index": index,
-                      "path": [p.hex() for p in path(height, bp.tx_count, index)],
-                      "header": bp.header, "header_sig": bp.header_sig},
-        })
+        item = _cert_fields(record, e, bp.block)
+        item["proof"] = {"chain_id": chain_id, "tx": e["tx"].hex(), "index": index,
+                         "path": [p.hex() for p in path(height, bp.tx_count, index)],
+                         "header": bp.header, "header_sig": bp.header_sig}
+        certs.append(item)
     return orjson.dumps({"certificates": certs})
 
 
