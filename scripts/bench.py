@@ -236,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--pdf-count", type=int, default=10)
     p.add_argument("--profile", action="store_true", help="py-spy the nodes during commit, verify and sync")
     p.add_argument("--rebuild", action="store_true", help="rebuild cached chains in bench/cache/")
-    p.add_argument("--base-port", type=int, default=50000, help="ports base..base+1400 are used")
+    p.add_argument("--base-port", type=int, default=18000, help="ports base..base+1400 are used")
     p.add_argument("--results", type=Path, default=Dirs.results)
     p.add_argument("--cache", type=Path, default=Dirs.cache)
     p.add_argument("--baseline", type=Path, default=ROOT / "bench" / "BASELINE.md",

@@ -159,7 +159,7 @@ def wait_until(pred: Any, timeout: float, step: float = 0.1) -> bool:
 
 def free_base(start: int, offsets: tuple[int, ...]) -> int:
     """The first base from ``start`` (in steps of 10) whose ``base + offset`` ports are all free:
-    our range overlaps the kernel's ephemeral ports, so a client connection can sit on one."""
+    another program (or a client connection, if run in the ephemeral range) can sit on one."""
     from scripts.cluster import port_free
 
     for base in range(start, start + 400, 10):
@@ -188,7 +188,7 @@ class Cluster:
         self.dir = Path(tempfile.mkdtemp(prefix="bench-cluster-"))
         if template is not None:  # its ports are in its genesis: wait for them to be free
             wait_until(lambda: ports_free(base_port), 90, 1.0)
-        else:  # a client's ephemeral port can sit on ours (they share 32768-60999): move along
+        else:  # another program may sit on one of our ports: move along
             base_port = next((b for b in range(base_port, base_port + 100, 10) if ports_free(b)), base_port)
         self.base = base_port
         self.urls = [f"http://127.0.0.1:{base_port + i}" for i in range(1, 5)]

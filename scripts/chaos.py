@@ -311,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--seed", type=int, required=True)
     p.add_argument("--duration", type=float, required=True, help="seconds of faults (then heal and check)")
-    p.add_argument("--base-port", type=int, default=55100)
+    p.add_argument("--base-port", type=int, default=28000)
     p.add_argument("--dir", type=Path, help="cluster directory (default: a new temporary one)")
     p.add_argument("--keep", action="store_true", help="keep the cluster directory even when the run passes")
     p.add_argument("--json", type=Path, help="also write the summary as JSON here")

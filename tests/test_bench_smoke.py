@@ -34,7 +34,7 @@ def run_bench(tmp: Path, *which: str, base_port: int, timeout: float) -> dict[st
 
 @pytest.mark.timeout(120)
 def test_limits_and_pdf(tmp_path: Path) -> None:
-    r = run_bench(tmp_path, "limits", "pdf", base_port=53000, timeout=110)
+    r = run_bench(tmp_path, "limits", "pdf", base_port=3000, timeout=110)
     assert r["limits"]["cluster_ceiling_certs_per_s"] > 0
     assert r["pdf"]["ms"]["per_second_per_core"] > 0 and r["pdf"]["en"]["per_second_per_core"] > 0
 
@@ -42,7 +42,7 @@ def test_limits_and_pdf(tmp_path: Path) -> None:
 @pytest.mark.cluster
 @pytest.mark.timeout(180)
 def test_verify_and_storage(tmp_path: Path) -> None:
-    r = run_bench(tmp_path, "verify", "storage", base_port=53400, timeout=170)
+    r = run_bench(tmp_path, "verify", "storage", base_port=9500, timeout=170)
     for target in ("holders_api", "semak", "hello_world"):
         assert r["verify"][target]["ok"] > 0
     assert r["storage"]["bytes_per_cert"] > 0
@@ -53,7 +53,7 @@ def test_verify_and_storage(tmp_path: Path) -> None:
 @pytest.mark.cluster
 @pytest.mark.timeout(300)
 def test_commit(tmp_path: Path) -> None:
-    r = run_bench(tmp_path, "commit", base_port=53000, timeout=290)["commit"]
+    r = run_bench(tmp_path, "commit", base_port=6000, timeout=290)["commit"]
     assert r["pipelined"]["committed"] > 0 and r["batched"]["committed"] > 0
 
 
@@ -62,7 +62,7 @@ def test_commit(tmp_path: Path) -> None:
 @pytest.mark.timeout(600)
 def test_peer(tmp_path: Path) -> None:
     pytest.importorskip("pysyncobj")
-    r = run_bench(tmp_path, "peer", base_port=53700, timeout=590)["peer"]
+    r = run_bench(tmp_path, "peer", base_port=11000, timeout=590)["peer"]
     assert set(r["ratios"]) == {"pipelined", "sequential"}
 
 
@@ -70,5 +70,5 @@ def test_peer(tmp_path: Path) -> None:
 @pytest.mark.cluster
 @pytest.mark.timeout(600)
 def test_sync(tmp_path: Path) -> None:
-    r = run_bench(tmp_path, "sync", base_port=52000, timeout=590)["sync"]
+    r = run_bench(tmp_path, "sync", base_port=4500, timeout=590)["sync"]
     assert r["caught_up"]

@@ -1,9 +1,10 @@
 """A real 4-node demo cluster (``scripts/cluster.py up --demo``) and Debian's Chromium, headless.
 
-The cluster is started once per test session on base ports 42000 + 100*w + 10*k (xdist worker
-``w``), well away from the node tests' ports; a JPPS batch with activation codes is then issued
-through ``python -m certificate issue``, exactly as a certification officer does, so candidates
-can register with the codes from the batch result. Screenshots go to ``test-artifacts/browser``.
+The cluster is started once per test session on base ports 14000 + 100*w + 10*k (xdist worker
+``w``), away from the other tests' ports and below the kernel's ephemeral range; a JPPS batch
+with activation codes is then issued through ``python -m certificate issue``, exactly as a
+certification officer does, so candidates can register with the codes from the batch result.
+Screenshots go to ``test-artifacts/browser``.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ def _base() -> int:
     for k in _bases:
         if k >= 10:
             break
-        base = 42000 + 100 * worker + 10 * k
+        base = 14000 + 100 * worker + 10 * k
         if all(port_free(base + i) and port_free(base + 1000 + i) for i in range(1, 5)):
             return base
     raise RuntimeError("no free port range for the browser cluster")

@@ -15,7 +15,7 @@ RELAXED = "lookup_rate_per_minute = 100000\nlogin_rate_per_minute = 100000\nmax_
 
 
 def on_our_ports(chain: Chain) -> tuple[Chain, int]:
-    """Move the chain to HTTP ``B+1`` and p2p ``B+1001`` of a base of ours (55000-55490)."""
+    """Move the chain to HTTP ``B+1`` and p2p ``B+1001`` of a base of ours (16000-16490)."""
     base = free_base()
     http, p2p = base + 1, base + 1001
     old_http = re.search(r"127\.0\.0\.1:(\d+)", chain.url)

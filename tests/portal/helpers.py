@@ -4,8 +4,8 @@ A node runs as ``python -m node`` (``PortalNode``) on a one-member chain, so it 
 fraction of a second and serves real HTTP on loopback; tests talk to it exactly as a browser
 would, with cookies, CSRF tokens and multipart uploads.
 
-Ports: pytest-xdist worker ``w`` uses 40000 + 250*w + 2*k (HTTP) and +1 (p2p), k = 0..124, so
-portal tests never meet the node tests' ports (20000+) nor the browser clusters (42000+).
+Ports: pytest-xdist worker ``w`` uses 12500 + 250*w + 2*k (HTTP) and +1 (p2p), k = 0..124, below
+the kernel's ephemeral range; the suite's port map is in docs/reliability.md, section 6.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def next_ports() -> tuple[int, int]:
         k = next(_ports)
         if k >= 125:
             raise RuntimeError("this worker ran out of portal test ports")
-        http = 40000 + 250 * _worker() + 2 * k
+        http = 12500 + 250 * _worker() + 2 * k
         if port_free(http) and port_free(http + 1):
             return http, http + 1
 

@@ -73,22 +73,30 @@ def test_strangers_impersonators_and_other_chains_are_refused(cluster: ClusterHa
 
 @pytest.fixture
 def proxied(tmp_path: Path) -> Iterator[tuple[ClusterHandle, ProxyThread]]:
-    """A cluster whose every p2p connection passes through the chaos proxy."""
-    base = free_base()
-    d = tmp_path / "mitm"
-    d.mkdir()
-    prepare(d, base)
-    routes = {n: (proxy_port(base, i), base + 1000 + i) for i, n in enumerate(NAMES, 1)}
-    proxy = ProxyThread(routes)
-    proxy.start()
-    c = ClusterHandle(d, base)
-    try:
-        c.up()
-        yield c, proxy
-    finally:
-        stop_cluster(c)
-        proxy.stop()
-        release(base)
+    """A cluster whose every p2p connection passes through the chaos proxy.
+
+    A start that fails (another program took one of the ports after we checked) is retried on
+    another base, as ``tests/security/conftest.py start_cluster`` does."""
+    for attempt in range(3):
+        base = free_base()
+        d = tmp_path / f"mitm{attempt}"
+        d.mkdir()
+        prepare(d, base)
+        routes = {n: (proxy_port(base, i), base + 1000 + i) for i, n in enumerate(NAMES, 1)}
+        proxy = ProxyThread(routes)
+        proxy.start()
+        c = ClusterHandle(d, base)
+        try:
+            res = c.script("up", check=False)
+            if res.returncode != 0 and attempt < 2:
+                continue
+            assert res.returncode == 0, res.stdout + res.stderr + c.tail_logs()
+            yield c, proxy
+            return
+        finally:
+            stop_cluster(c)
+            proxy.stop()
+            release(base)
 
 
 @pytest.mark.parametrize("how", ["flip", "duplicate", "drop"])
