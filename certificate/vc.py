@@ -1,11 +1,8 @@
 """The certificate as a W3C Verifiable Credential 2.0, secured with ``eddsa-jcs-2022``.
 
 ``GET /api/v1/certificates/{cert_no}/vc`` hands a certificate to wallets and verifiers that
-know nothing of this chain.  Its proof follows W3C "Data Integrity EdDSA Cryptosuites v1.0"
-(``DataIntegrityProof`` / ``eddsa-jcs-2022``): the proof configuration and the document are
-each canonicalised with RFC 8785 (``certificate.jcs``) and hashed with SHA-256, and Ed25519
-signs ``proofConfigHash || documentHash`` with no domain prefix (the chain's own signatures
-carry one; this one follows its own specification, SPEC section 5).
+know nothing of this chain.  Its proof is a W3C Data Integrity proof
+(``certificate.data_integrity``); this module says what the credential holds and who signs it.
 
 Who signs the VC: the node that serves it, with its own node key.
     The officer's issuer key never leaves the officer's machine, so a node cannot sign as the
@@ -32,31 +29,23 @@ which lists this cert_no for that MyKad number.
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, Final, TypedDict
 from urllib.parse import quote
 
-import nacl.exceptions
-import nacl.signing
-
-from certificate import jcs
-from certificate.errors import SignatureError, ValidationError
-from certificate.hashing import sha256
-from certificate.keys import PublicKey, SigningKey
-from certificate.multibase import (
-    did_key,
-    did_key_verification_method,
-    multibase_decode,
-    multibase_encode,
-    public_key_from_did_key,
+from certificate.data_integrity import (
+    VerificationResult,
+    add_proof,
+    check_datetime_stamp,
+    failed,
+    verify_proof,
 )
+from certificate.errors import ValidationError
+from certificate.keys import PublicKey, SigningKey
+from certificate.multibase import did_key, did_key_verification_method
 
-PROOF_TYPE: Final = "DataIntegrityProof"
-CRYPTOSUITE: Final = "eddsa-jcs-2022"
 VC_CONTEXT_V2: Final = "https://www.w3.org/ns/credentials/v2"
 CREDENTIAL_TYPE: Final = "SpkmCertificateCredential"
 ACHIEVEMENT_TYPE: Final = "SpkmAchievement"
@@ -71,205 +60,6 @@ KIND_NAMES: Final[Mapping[str, tuple[str, str]]] = {
     "PC": ("Penyata Pencapaian", "Statement of Achievement"),
 }
 METHODS: Final = frozenset({"SLaPB", "PPT", "SLDN"})
-
-# Proof members this verifier understands.  Others (domain, challenge, expires, previousProof)
-# restrict when a proof may be accepted; ignoring them would accept what the signer did not
-# mean, so a proof that carries them is refused instead.
-_PROOF_MEMBERS: Final = frozenset(
-    {"id", "type", "cryptosuite", "created", "verificationMethod", "proofPurpose", "@context",
-     "proofValue", "nonce"}
-)
-# XML Schema dateTimeStamp, which Data Integrity requires of `created`; ASCII digits only.
-_DATETIME_STAMP: Final = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})"
-)
-
-
-# --- the cryptosuite ------------------------------------------------------------------------
-
-
-def create_proof_config(
-    document: Mapping[str, Any],
-    *,
-    verification_method: str,
-    created: str,
-    proof_purpose: str = "assertionMethod",
-) -> dict[str, Any]:
-    """The proof options that get hashed and signed; ``@context`` is the document's own.
-
-    Copying the document's context into the proof binds the proof to the vocabulary the
-    document was signed under, which JCS alone (no JSON-LD processing) would not.
-    """
-    _check_datetime_stamp(created, "created")
-    if not isinstance(proof_purpose, str) or not proof_purpose:
-        raise ValidationError("vc.purpose", "proof purpose must be a non-empty string")
-    config: dict[str, Any] = {
-        "type": PROOF_TYPE,
-        "cryptosuite": CRYPTOSUITE,
-        "created": created,
-        "verificationMethod": verification_method,
-        "proofPurpose": proof_purpose,
-    }
-    if "@context" in document:
-        config["@context"] = copy.deepcopy(document["@context"])
-    return config
-
-
-def hash_data(unsecured_document: Mapping[str, Any], proof_config: Mapping[str, Any]) -> bytes:
-    """``SHA-256(JCS(proof config)) || SHA-256(JCS(document))``: the 64 bytes Ed25519 signs."""
-    return sha256(jcs.canonicalize(proof_config)) + sha256(jcs.canonicalize(unsecured_document))
-
-
-def add_proof(
-    document: Mapping[str, Any],
-    key: SigningKey,
-    *,
-    verification_method: str,
-    created: str,
-    proof_purpose: str = "assertionMethod",
-) -> dict[str, Any]:
-    """A copy of ``document`` with an ``eddsa-jcs-2022`` DataIntegrityProof by ``key``.
-
-    ``verification_method`` must be ``key``'s did:key method: this module's verifier resolves
-    only did:key, and a proof naming any other key could never be checked.
-    """
-    if not isinstance(document, Mapping):
-        raise ValidationError("vc.document", "a credential is a JSON object")
-    if "proof" in document:
-        raise ValidationError(
-            "vc.proof_exists", "document already has a proof (proof sets are not supported)"
-        )
-    if verification_method != did_key_verification_method(key.public):
-        raise ValidationError(
-            "vc.verification_method",
-            "verification method must be the signing key's did:key method (did:key:z...#z...)",
-        )
-    unsecured = jcs.loads(jcs.canonicalize(dict(document)))  # a deep, JSON-only copy
-    config = create_proof_config(
-        unsecured,
-        verification_method=verification_method,
-        created=created,
-        proof_purpose=proof_purpose,
-    )
-    signature = key.sign_raw(hash_data(unsecured, config))
-    unsecured["proof"] = {**config, "proofValue": multibase_encode(signature)}
-    result: dict[str, Any] = unsecured
-    return result
-
-
-@dataclass(frozen=True)
-class VerificationResult:
-    """Outcome of ``verify_proof``: truthy only when the proof verifies.
-
-    ``code`` is stable for programs (``"ok"`` or a ``proof.*``/``document.*`` code);
-    ``message`` explains it to a person.
-    """
-
-    verified: bool
-    code: str
-    message: str
-    verification_method: str | None = None
-    public_key: PublicKey | None = None
-
-    def __bool__(self) -> bool:
-        return self.verified
-
-    def raise_if_invalid(self) -> None:
-        if not self.verified:
-            raise ProofError(self.code, self.message)
-
-
-class ProofError(SignatureError):
-    """A VC proof that does not verify; ``code`` says which check failed."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-def verify_proof(
-    document: object,
-    *,
-    proof_purpose: str = "assertionMethod",
-    trusted_keys: Collection[PublicKey] | None = None,
-) -> VerificationResult:
-    """Check the document's single ``eddsa-jcs-2022`` proof; never raises on any input.
-
-    Anyone can sign anything with a fresh did:key, so a verified result says only that the
-    document is unchanged since the named key signed it.  Pass ``trusted_keys`` (the node keys
-    of the chain) to also require that the key is one of them.
-    """
-    try:
-        return _verify(document, proof_purpose, trusted_keys)
-    except (ValueError, TypeError, RecursionError) as exc:  # fail closed on anything hostile
-        return _fail("document.malformed", f"cannot verify: {exc}")
-
-
-def _verify(
-    document: object, proof_purpose: str, trusted_keys: Collection[PublicKey] | None
-) -> VerificationResult:
-    if not isinstance(document, dict):
-        return _fail("document.type", "a credential is a JSON object")
-    proof = document.get("proof")
-    if proof is None:
-        return _fail("proof.missing", "the document has no proof")
-    if isinstance(proof, list):
-        return _fail("proof.set", "proof sets and chains are not supported")
-    if not isinstance(proof, dict):
-        return _fail("proof.malformed", "proof is not a JSON object")
-    unknown = sorted(str(name) for name in proof if name not in _PROOF_MEMBERS)
-    if unknown:
-        return _fail("proof.unsupported", f"proof members this verifier does not check: {unknown}")
-    if proof.get("type") != PROOF_TYPE:
-        return _fail("proof.type", f"proof type is not {PROOF_TYPE}")
-    if proof.get("cryptosuite") != CRYPTOSUITE:
-        return _fail("proof.cryptosuite", f"cryptosuite is not {CRYPTOSUITE}")
-    if proof.get("proofPurpose") != proof_purpose:
-        return _fail("proof.purpose", f"proof purpose is not {proof_purpose}")
-    if "created" in proof:
-        try:
-            _check_datetime_stamp(proof["created"], "created")
-        except ValidationError as exc:
-            return _fail("proof.created", str(exc))
-    # The cryptosuite only requires the document's context to *start with* the proof's, and
-    # hashes the proof's; but then contexts appended after signing would change what the
-    # document means to a JSON-LD reader without touching the signature.  Demand equality.
-    if "@context" in proof and proof["@context"] != document.get("@context"):
-        return _fail("proof.context", "proof @context does not match the document's @context")
-    method = proof.get("verificationMethod")
-    if not isinstance(method, str) or "#" not in method:
-        return _fail("proof.verification_method", "proof has no did:key verification method")
-    try:
-        public_key = public_key_from_did_key(method)
-    except ValidationError as exc:
-        return _fail("proof.verification_method", f"cannot resolve verification method: {exc}")
-    if trusted_keys is not None and public_key not in trusted_keys:
-        return _fail("proof.untrusted_key", "the proof's key is not trusted", method, public_key)
-    value = proof.get("proofValue")
-    try:
-        signature = multibase_decode(value) if isinstance(value, str) else b""
-    except ValidationError:
-        signature = b""
-    if len(signature) != 64:
-        return _fail("proof.value", "proofValue is not a base58btc Ed25519 signature", method)
-    options = {name: item for name, item in proof.items() if name != "proofValue"}
-    unsecured = {name: item for name, item in document.items() if name != "proof"}
-    try:
-        message = hash_data(unsecured, options)
-    except ValidationError as exc:
-        return _fail("document.canonicalization", f"not canonicalisable JSON: {exc}", method)
-    try:
-        nacl.signing.VerifyKey(public_key.raw).verify(message, signature)
-    except (nacl.exceptions.CryptoError, ValueError, TypeError):
-        return _fail("proof.signature", "signature does not match the document", method, public_key)
-    return VerificationResult(True, "ok", "proof verified", method, public_key)
-
-
-def _fail(
-    code: str, message: str, method: str | None = None, public_key: PublicKey | None = None
-) -> VerificationResult:
-    return VerificationResult(False, code, message, method, public_key)
 
 
 # --- the certificate credential --------------------------------------------------------------
@@ -393,7 +183,7 @@ def verify_credential(
     issuer = document.get("issuer")
     issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
     if issuer_id != did_key(result.public_key):
-        return _fail(
+        return failed(
             "credential.issuer",
             "the credential's issuer is not the key that signed it",
             result.verification_method,
@@ -403,15 +193,6 @@ def verify_credential(
 
 
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def _check_datetime_stamp(value: object, name: str) -> None:
-    if not isinstance(value, str) or not _DATETIME_STAMP.fullmatch(value):
-        raise ValidationError("vc.datetime", f"{name} is not an ISO 8601 date-time with a zone")
-    try:  # the pattern fixes the layout; this catches impossible dates such as 02-30
-        datetime.fromisoformat(value)
-    except ValueError:
-        raise ValidationError("vc.datetime", f"{name} is not a valid date-time") from None
 
 
 def _text(record: Mapping[str, Any], name: str) -> str:
@@ -449,7 +230,7 @@ def _utc_timestamp(value: object, name: str) -> str:
         moment = value
     elif isinstance(value, str):
         try:
-            _check_datetime_stamp(value, name)
+            check_datetime_stamp(value, name)
             moment = datetime.fromisoformat(value)
         except (ValidationError, ValueError):
             moment = None

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from certificate import jcs, multibase, vc
+from certificate import data_integrity, jcs, multibase, vc
 from certificate.errors import SignatureError, ValidationError
 from certificate.hashing import sha256
 from certificate.keys import PublicKey, SigningKey
@@ -110,7 +110,7 @@ def test_canonical_document_and_its_hash() -> None:
 
 
 def test_proof_configuration_and_its_hash() -> None:
-    config = vc.create_proof_config(UNSIGNED, verification_method=W3C_METHOD, created=CREATED)
+    config = data_integrity.create_proof_config(UNSIGNED, verification_method=W3C_METHOD, created=CREATED)
     assert config == _json(JCS_VECTORS / "proofConfigJCS.json")
     canonical = jcs.canonicalize(config)
     assert canonical.decode() == _text("proofCanonJCS.txt")
@@ -119,8 +119,8 @@ def test_proof_configuration_and_its_hash() -> None:
 
 
 def test_combined_hash_and_signature() -> None:
-    config = vc.create_proof_config(UNSIGNED, verification_method=W3C_METHOD, created=CREATED)
-    combined = vc.hash_data(UNSIGNED, config)
+    config = data_integrity.create_proof_config(UNSIGNED, verification_method=W3C_METHOD, created=CREATED)
+    combined = data_integrity.hash_data(UNSIGNED, config)
     assert combined.hex() == _text("combinedHashJCS.txt")
     assert combined.hex() == _text("proofHashJCS.txt") + _text("docHashJCS.txt")
     signature = W3C_KEY.sign_raw(combined)
@@ -130,7 +130,7 @@ def test_combined_hash_and_signature() -> None:
 
 
 def test_signed_document_is_reproduced_exactly() -> None:
-    signed = vc.add_proof(UNSIGNED, W3C_KEY, verification_method=W3C_METHOD, created=CREATED)
+    signed = data_integrity.add_proof(UNSIGNED, W3C_KEY, verification_method=W3C_METHOD, created=CREATED)
     assert signed == SIGNED
     assert signed["proof"]["proofValue"] == _text("sigBTC58JCS.txt")
     assert list(signed["proof"]) == list(SIGNED["proof"])
@@ -138,16 +138,16 @@ def test_signed_document_is_reproduced_exactly() -> None:
     assert signed["@context"] is not signed["proof"]["@context"]
     signed["@context"].append("https://example.org/later")
     assert "proof" not in UNSIGNED and len(UNSIGNED["@context"]) == 2
-    assert not vc.verify_proof(signed)
+    assert not data_integrity.verify_proof(signed)
 
 
 def test_signed_vector_verifies() -> None:
-    result = vc.verify_proof(SIGNED)
+    result = data_integrity.verify_proof(SIGNED)
     assert result and result.verified and result.code == "ok"
     assert result.public_key == W3C_KEY.public
     assert result.verification_method == W3C_METHOD
     result.raise_if_invalid()
-    assert vc.verify_proof(SIGNED, trusted_keys=[W3C_KEY.public])
+    assert data_integrity.verify_proof(SIGNED, trusted_keys=[W3C_KEY.public])
 
 
 @pytest.mark.parametrize(
@@ -155,7 +155,7 @@ def test_signed_vector_verifies() -> None:
 )
 def test_editing_any_leaf_of_the_vector_breaks_verification(path: Path_, value: Any) -> None:
     for new in _edits(value):
-        result = vc.verify_proof(_with(SIGNED, path, new))
+        result = data_integrity.verify_proof(_with(SIGNED, path, new))
         assert not result, (path, new)
         assert result.code != "ok"
 
@@ -175,7 +175,7 @@ def test_adding_or_removing_members_breaks_verification(path: Path_) -> None:
         target["extra"] = "x"
     else:
         target.append("x")
-    assert not vc.verify_proof(grown)
+    assert not data_integrity.verify_proof(grown)
     names = container.keys() if isinstance(container, dict) else range(len(container))
     for name in names:
         shrunk = copy.deepcopy(SIGNED)
@@ -185,43 +185,43 @@ def test_adding_or_removing_members_breaks_verification(path: Path_) -> None:
         del target[name]
         if path == ("proof",) and name in ("@context", "created"):
             # Optional proof members; without them the signed hash differs.
-            assert vc.verify_proof(shrunk).code == "proof.signature"
-        assert not vc.verify_proof(shrunk), (path, name)
+            assert data_integrity.verify_proof(shrunk).code == "proof.signature"
+        assert not data_integrity.verify_proof(shrunk), (path, name)
 
 
 def test_each_check_has_its_own_code() -> None:
     def proof_edit(name: str, value: Any) -> Any:
         return _with(SIGNED, ("proof", name), value)
 
-    assert vc.verify_proof(proof_edit("type", "Ed25519Signature2020")).code == "proof.type"
-    assert vc.verify_proof(proof_edit("cryptosuite", "eddsa-rdfc-2022")).code == "proof.cryptosuite"
-    assert vc.verify_proof(proof_edit("proofPurpose", "authentication")).code == "proof.purpose"
-    assert vc.verify_proof(SIGNED, proof_purpose="authentication").code == "proof.purpose"
-    assert vc.verify_proof(proof_edit("created", "yesterday")).code == "proof.created"
-    assert vc.verify_proof(proof_edit("created", "2023-02-30T00:00:00Z")).code == "proof.created"
-    assert vc.verify_proof(proof_edit("@context", ["x"])).code == "proof.context"
-    assert vc.verify_proof(proof_edit("verificationMethod", "https://x/k")).code == (
+    assert data_integrity.verify_proof(proof_edit("type", "Ed25519Signature2020")).code == "proof.type"
+    assert data_integrity.verify_proof(proof_edit("cryptosuite", "eddsa-rdfc-2022")).code == "proof.cryptosuite"
+    assert data_integrity.verify_proof(proof_edit("proofPurpose", "authentication")).code == "proof.purpose"
+    assert data_integrity.verify_proof(SIGNED, proof_purpose="authentication").code == "proof.purpose"
+    assert data_integrity.verify_proof(proof_edit("created", "yesterday")).code == "proof.created"
+    assert data_integrity.verify_proof(proof_edit("created", "2023-02-30T00:00:00Z")).code == "proof.created"
+    assert data_integrity.verify_proof(proof_edit("@context", ["x"])).code == "proof.context"
+    assert data_integrity.verify_proof(proof_edit("verificationMethod", "https://x/k")).code == (
         "proof.verification_method"
     )
-    assert vc.verify_proof(proof_edit("proofValue", "z111")).code == "proof.value"
-    assert vc.verify_proof(proof_edit("proofValue", "u" + "A" * 86)).code == "proof.value"
-    assert vc.verify_proof(proof_edit("challenge", "abc")).code == "proof.unsupported"
-    assert vc.verify_proof(_with(SIGNED, ("name",), "Other")).code == "proof.signature"
-    assert vc.verify_proof(_with(SIGNED, ("proof",), [SIGNED["proof"]])).code == "proof.set"
-    assert vc.verify_proof(UNSIGNED).code == "proof.missing"
-    assert vc.verify_proof(_with(SIGNED, ("x",), float("nan"))).code == "document.canonicalization"
+    assert data_integrity.verify_proof(proof_edit("proofValue", "z111")).code == "proof.value"
+    assert data_integrity.verify_proof(proof_edit("proofValue", "u" + "A" * 86)).code == "proof.value"
+    assert data_integrity.verify_proof(proof_edit("challenge", "abc")).code == "proof.unsupported"
+    assert data_integrity.verify_proof(_with(SIGNED, ("name",), "Other")).code == "proof.signature"
+    assert data_integrity.verify_proof(_with(SIGNED, ("proof",), [SIGNED["proof"]])).code == "proof.set"
+    assert data_integrity.verify_proof(UNSIGNED).code == "proof.missing"
+    assert data_integrity.verify_proof(_with(SIGNED, ("x",), float("nan"))).code == "document.canonicalization"
     other = SigningKey(bytes(32)).public
-    assert vc.verify_proof(SIGNED, trusted_keys=[other]).code == "proof.untrusted_key"
+    assert data_integrity.verify_proof(SIGNED, trusted_keys=[other]).code == "proof.untrusted_key"
     with pytest.raises(SignatureError) as caught:
-        vc.verify_proof(UNSIGNED).raise_if_invalid()
-    assert isinstance(caught.value, vc.ProofError) and caught.value.code == "proof.missing"
+        data_integrity.verify_proof(UNSIGNED).raise_if_invalid()
+    assert isinstance(caught.value, data_integrity.ProofError) and caught.value.code == "proof.missing"
 
 
 def test_a_context_appended_after_signing_is_refused() -> None:
     # The cryptosuite would accept it (the document's context only has to start with the
     # proof's); this verifier demands equality, see verify_proof.
     contexts = [*SIGNED["@context"], "https://example.org/evil/v1"]
-    assert vc.verify_proof(_with(SIGNED, ("@context",), contexts)).code == "proof.context"
+    assert data_integrity.verify_proof(_with(SIGNED, ("@context",), contexts)).code == "proof.context"
 
 
 json_values = st.recursive(
@@ -241,7 +241,7 @@ all_paths = [p for p, _ in _leaves(SIGNED)] + [p for p, _ in _containers(SIGNED)
 
 @given(st.sampled_from(all_paths), json_values)
 def test_hostile_values_never_raise(path: Path_, value: Any) -> None:
-    result = vc.verify_proof(_with(SIGNED, path, value))
+    result = data_integrity.verify_proof(_with(SIGNED, path, value))
     original = SIGNED
     for step in path:
         original = original[step]
@@ -251,9 +251,9 @@ def test_hostile_values_never_raise(path: Path_, value: Any) -> None:
 
 @given(json_values)
 def test_hostile_documents_never_raise(value: Any) -> None:
-    assert not vc.verify_proof(value)
-    assert not vc.verify_proof({"proof": value})
-    assert not vc.verify_proof({**SIGNED, "proof": {**SIGNED["proof"], "proofValue": value}})
+    assert not data_integrity.verify_proof(value)
+    assert not data_integrity.verify_proof({"proof": value})
+    assert not data_integrity.verify_proof({**SIGNED, "proof": {**SIGNED["proof"], "proofValue": value}})
     assert not vc.verify_credential(value)
 
 
@@ -261,35 +261,35 @@ def test_deeply_nested_hostile_document() -> None:
     deep: Any = "x"
     for _ in range(50_000):
         deep = [deep]
-    assert vc.verify_proof({**SIGNED, "credentialSubject": deep}).code.startswith("document.")
-    assert not vc.verify_proof({**SIGNED, "proof": {**SIGNED["proof"], "@context": deep}})
-    assert not vc.verify_proof({1: "x", "proof": SIGNED["proof"]})
+    assert data_integrity.verify_proof({**SIGNED, "credentialSubject": deep}).code.startswith("document.")
+    assert not data_integrity.verify_proof({**SIGNED, "proof": {**SIGNED["proof"], "@context": deep}})
+    assert not data_integrity.verify_proof({1: "x", "proof": SIGNED["proof"]})
 
 
 def test_add_proof_refuses_what_could_not_verify() -> None:
     other_method = multibase.did_key_verification_method(SigningKey(bytes(32)).public)
     with pytest.raises(ValidationError):
-        vc.add_proof(UNSIGNED, W3C_KEY, verification_method=other_method, created=CREATED)
+        data_integrity.add_proof(UNSIGNED, W3C_KEY, verification_method=other_method, created=CREATED)
     with pytest.raises(ValidationError):
-        vc.add_proof(
+        data_integrity.add_proof(
             UNSIGNED, W3C_KEY, verification_method=W3C_METHOD.split("#")[0], created=CREATED
         )
     with pytest.raises(ValidationError):
-        vc.add_proof(SIGNED, W3C_KEY, verification_method=W3C_METHOD, created=CREATED)
+        data_integrity.add_proof(SIGNED, W3C_KEY, verification_method=W3C_METHOD, created=CREATED)
     arabic_digits = "\u0662\u0660\u0662\u0663-02-24T23:36:38Z"
     bad_times = ("2023-02-24", "2023-02-24T23:36:38", "2023-13-01T00:00:00Z", arabic_digits)
     for bad in bad_times:
         with pytest.raises(ValidationError):
-            vc.add_proof(UNSIGNED, W3C_KEY, verification_method=W3C_METHOD, created=bad)
+            data_integrity.add_proof(UNSIGNED, W3C_KEY, verification_method=W3C_METHOD, created=bad)
     with pytest.raises(ValidationError):
-        vc.add_proof({**UNSIGNED, "n": float("inf")}, W3C_KEY, verification_method=W3C_METHOD,
+        data_integrity.add_proof({**UNSIGNED, "n": float("inf")}, W3C_KEY, verification_method=W3C_METHOD,
                      created=CREATED)
 
 
 def test_add_proof_accepts_fractional_seconds_and_offsets() -> None:
     for created in ("2023-02-24T23:36:38.123456789Z", "2023-02-24T23:36:38+08:00"):
-        signed = vc.add_proof(UNSIGNED, W3C_KEY, verification_method=W3C_METHOD, created=created)
-        assert vc.verify_proof(signed)
+        signed = data_integrity.add_proof(UNSIGNED, W3C_KEY, verification_method=W3C_METHOD, created=created)
+        assert data_integrity.verify_proof(signed)
 
 
 # --- base58btc, multibase, varint, did:key ------------------------------------------------------
@@ -490,7 +490,7 @@ def test_credential_verifies_after_a_json_round_trip() -> None:
     for text in (json.dumps(CREDENTIAL), json.dumps(CREDENTIAL, indent=2, ensure_ascii=True),
                  jcs.canonicalize(CREDENTIAL).decode()):
         again = json.loads(text)
-        assert vc.verify_proof(again)
+        assert data_integrity.verify_proof(again)
         assert vc.verify_credential(again, trusted_keys=[NODE_KEY.public])
     assert not vc.verify_credential(CREDENTIAL, trusted_keys=[W3C_KEY.public])
 
@@ -511,24 +511,24 @@ def test_credential_is_deterministic() -> None:
 def test_editing_any_field_of_the_credential_breaks_verification(path: Path_, value: Any) -> None:
     for new in _edits(value):
         edited = json.loads(json.dumps(_with(CREDENTIAL, path, new)))
-        assert not vc.verify_proof(edited), (path, new)
+        assert not data_integrity.verify_proof(edited), (path, new)
         assert not vc.verify_credential(edited), (path, new)
 
 
 def test_a_copy_re_signed_by_another_key_is_not_a_jpk_credential() -> None:
     forger = SigningKey(bytes([7]) * 32)
     unsigned = {k: v for k, v in CREDENTIAL.items() if k != "proof"}
-    forged = vc.add_proof(
+    forged = data_integrity.add_proof(
         unsigned, forger,
         verification_method=multibase.did_key_verification_method(forger.public),
         created="2024-03-20T02:31:05Z",
     )
-    assert vc.verify_proof(forged)  # a valid signature by *somebody* ...
+    assert data_integrity.verify_proof(forged)  # a valid signature by *somebody* ...
     assert vc.verify_credential(forged).code == "credential.issuer"  # ... not by the issuer
     assert vc.verify_credential(forged, trusted_keys=[NODE_KEY.public]).code == (
         "proof.untrusted_key"
     )
-    assert vc.verify_proof(SIGNED) and vc.verify_credential(SIGNED).code == "credential.issuer"
+    assert data_integrity.verify_proof(SIGNED) and vc.verify_credential(SIGNED).code == "credential.issuer"
 
 
 def test_credential_kinds_and_supersedes() -> None:
