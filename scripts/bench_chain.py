@@ -54,27 +54,10 @@ def holder_ic(h: int) -> str:
     return f"{born:%y%m%d}{place}{serial:04d}"
 
 
-#: Programmes to fall back on when the MySPIKE listing (``../shared/data``) is not beside the clone.
-_PROGRAMMES = (("SKM", 3, "A031-002-3:2022", "OPERASI PERIKANAN TANGKAPAN", "K06019", "AKADEMI PERIKANAN MALAYSIA"),
-               ("DKM", 4, "Q869-002-4:2016", "PENJAGAAN IBU SELEPAS BERSALIN MAMACARE", "L03000",
-                "AVICENNA ACADEMY MALAYSIA"),
-               ("DKM", 4, "Q869-005-4:2024", "TERAPI BEKAM BASAH", "L03000", "AVICENNA ACADEMY MALAYSIA"))
-
-
 def _rows(n: int) -> list[dict[str, Any]]:
     from scripts import demo
 
-    if demo.PROGRAMMES.exists():
-        return demo.demo_rows(n)
-    out = []
-    for i in range(n):
-        kind, level, noss, prog, centre, centre_name = _PROGRAMMES[i % len(_PROGRAMMES)]
-        gender = "F" if i % 2 else "M"
-        name = f"{demo.GIVEN[i % len(demo.GIVEN)]} {demo.FAMILY[gender][i % len(demo.FAMILY[gender])]}".strip()
-        out.append({"name": name, "kind": kind, "level": level, "noss_code": noss, "programme_ms": prog,
-                    "programme_en": prog, "method": demo.METHODS[i % len(demo.METHODS)], "centre_code": centre,
-                    "centre_name": centre_name})
-    return out
+    return demo.demo_rows(n)  # the MySPIKE listing, or demo's fallback when it is not beside the clone
 
 
 def _pack(value: Any) -> bytes:

@@ -36,7 +36,21 @@ FAMILY = {"M": ["BIN ABDULLAH", "BIN ISMAIL", "BIN HASSAN", "A/L MUNUSAMY", ""],
 METHODS = ["SLaPB", "SLaPB", "SLaPB", "PPT", "SLDN"]
 
 
+#: Used when the MySPIKE listing is not beside the clone (``../shared/data``), so that
+#: ``./dev cluster`` still brings up a demo on a machine that has only this repository.
+FALLBACK_PROGRAMMES: tuple[dict[str, Any], ...] = (
+    {"level": 3, "noss_code": "A031-002-3:2022", "programme_ms": "OPERASI PERIKANAN TANGKAPAN",
+     "centre_code": "K06019", "centre_name": "AKADEMI PERIKANAN MALAYSIA", "state": "PULAU PINANG"},
+    {"level": 4, "noss_code": "Q869-002-4:2016", "programme_ms": "PENJAGAAN IBU SELEPAS BERSALIN MAMACARE",
+     "centre_code": "L03000", "centre_name": "AVICENNA ACADEMY MALAYSIA", "state": "SELANGOR"},
+    {"level": 4, "noss_code": "Q869-005-4:2024", "programme_ms": "TERAPI BEKAM BASAH",
+     "centre_code": "L03000", "centre_name": "AVICENNA ACADEMY MALAYSIA", "state": "SELANGOR"},
+)
+
+
 def programmes() -> list[dict[str, Any]]:
+    if not PROGRAMMES.exists():
+        return [dict(p) for p in FALLBACK_PROGRAMMES]
     out = []
     with PROGRAMMES.open(encoding="utf-8") as f:
         for row in csv.DictReader(f):
