@@ -94,6 +94,19 @@ def demo_rows(n: int, seed: int = 2026) -> list[dict[str, Any]]:
     return rows
 
 
+def demo_records(rows: list[dict[str, Any]], jpps_ref: str, jpps_date: date, issued_at: str) -> list[CertificateRecord]:
+    """The certificate records of ``rows`` (from ``demo_rows``), approved by one JPPS meeting."""
+    records = []
+    for r in rows:
+        cert_no = derive_cert_no(r["kind"], r["level"], 2026, f"{jpps_ref}|{r['ic']}|{r['noss_code']}".encode())
+        records.append(CertificateRecord.create(
+            cert_no=cert_no, kind=r["kind"], level=r["level"], holder_name=r["name"], holder_ic=r["ic"],
+            noss_code=r["noss_code"], programme_ms=r["programme_ms"], programme_en=r["programme_en"],
+            method=r["method"], centre_code=r["centre_code"], centre_name=r["centre_name"],
+            jpps_ref=jpps_ref, jpps_date=jpps_date.isoformat(), issued_at=issued_at))
+    return records
+
+
 def post(node: str, path: str, body: dict[str, Any]) -> Any:
     req = urllib.request.Request(node + path, data=json.dumps(body).encode(),
                                  headers={"Content-Type": "application/json"}, method="POST")
@@ -126,14 +139,7 @@ def issue_demo(cluster_dir: Path, nodes: list[str], n: int = 24) -> int:
              for r in rows]
     submit(nodes, approve_txs(jpps_ref, jpps_date.isoformat(), cands, key, chain_id))
     now = utc_timestamp(datetime.now(UTC))
-    records = []
-    for r in rows[: n - 4]:
-        cert_no = derive_cert_no(r["kind"], r["level"], 2026, f"{jpps_ref}|{r['ic']}|{r['noss_code']}".encode())
-        records.append(CertificateRecord.create(
-            cert_no=cert_no, kind=r["kind"], level=r["level"], holder_name=r["name"], holder_ic=r["ic"],
-            noss_code=r["noss_code"], programme_ms=r["programme_ms"], programme_en=r["programme_en"],
-            method=r["method"], centre_code=r["centre_code"], centre_name=r["centre_name"],
-            jpps_ref=jpps_ref, jpps_date=jpps_date.isoformat(), issued_at=now))
+    records = demo_records(rows[: n - 4], jpps_ref, jpps_date, now)
     codes = {rec.cert_no: make_activation_code(key, rec.cert_no) for rec in records}
     submit(nodes, [issue_tx(rec, key, chain_id, activation=activation_digest(chain_id, rec.cert_no, codes[rec.cert_no]))
                    for rec in records])
