@@ -2,6 +2,7 @@
 """Benchmarks. Each sub-benchmark prints a table and writes JSON under bench/results/.
 
     python scripts/bench.py all                 # everything; writes bench/BASELINE.md
+                                                # (any python: sets up .venv via ./dev bench)
     python scripts/bench.py commit peer ...     # any of: limits commit peer pdf verify storage sync
     python scripts/bench.py all --quick         # tiny sizes (smoke runs)
     python scripts/bench.py commit verify --profile   # py-spy the nodes during the load
@@ -259,4 +260,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    from scripts.bench_env import ensure
+
+    ensure(sys.argv[1:])  # a fresh clone's system Python: hand over to ./dev bench
     raise SystemExit(main())
