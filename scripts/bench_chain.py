@@ -218,7 +218,22 @@ def build_chain(data_dir: Path, genesis_file: Path, proposer: str, proposer_key:
     raftlog.save(HardState(term=1, vote=None, commit=index), [], sync=True)
     check_sample(sample, genesis.chain_id, every=50)
     store.close()
+    settle(data_dir)
     return {"certs": n, "blocks": index, "seconds": time.perf_counter() - t0}
+
+
+def settle(data_dir: Path) -> None:
+    """Compact the whole LevelDB now. Straight after a build it holds a backlog (16 level-0
+    files after 200,000 certificates) that LevelDB works off in the background of whoever opens
+    it next: the node under measurement. The first ``verify`` on a fresh clone did, and measured
+    1.17 ms of CPU per holders request against 0.79 ms for the same node once settled."""
+    import plyvel
+
+    db = plyvel.DB(str(data_dir))
+    try:
+        db.compact_range()
+    finally:
+        db.close()
 
 
 def _genesis_doc(chain_id: str, members: list[dict[str, Any]], issuer: SigningKey,
