@@ -29,6 +29,10 @@ HELP = {
     "http_rate_limited_total": ("counter", "HTTP requests refused by a rate limit"),
     "block_commit_seconds": ("histogram", "Time from block proposal to its application on the leader"),
     "tx_commit_seconds": ("histogram", "Time from a client's submission to commit, as seen by the client's node"),
+    "storage_compaction_seconds_total": ("counter", "Seconds LevelDB spent compacting since the node started"),
+    "storage_level0_files": ("gauge", "LevelDB level-0 files (reads slow down as they pile up; writes stall at 12)"),
+    "storage_compaction_pending": ("gauge", "1 if a LevelDB level is over its size: a background compaction "
+                                            "is running or due"),
     "storage_sync_seconds": ("histogram", "Time to persist one Raft Ready batch with fsync"),
 }
 

@@ -25,6 +25,7 @@ from node.engine import Committed, Engine, TxResult, decode_tx
 from node.forwarding import ForwardBatcher
 from node.genesis import Genesis
 from node.metrics import Metrics
+from node.storage import leveldb_stats
 
 log = logging.getLogger("node.service")
 FORWARD_TIMEOUT = 10.0
@@ -267,6 +268,14 @@ class NodeService:
         state = self.engine.state
         return [CertView(record, entry["status"], entry["height"], state.block_hash(entry["height"]) or b"", entry)
                 for entry, record in state.holder_entries(ic)]
+
+    def render_metrics(self) -> str:
+        """Prometheus text, with LevelDB's compaction state read at scrape time."""
+        levels = leveldb_stats.parse(self.engine.state.store.leveldb_stats())
+        self.metrics.set("storage_compaction_seconds_total", leveldb_stats.compaction_seconds(levels))
+        self.metrics.set("storage_level0_files", leveldb_stats.level0_files(levels))
+        self.metrics.set("storage_compaction_pending", 1 if leveldb_stats.compaction_pending(levels) else 0)
+        return self.metrics.render()
 
     def status(self) -> dict[str, Any]:
         st = self.engine.status()

@@ -352,7 +352,7 @@ async def submit_txs(request: web.Request) -> web.Response:
 
 
 async def metrics(request: web.Request) -> web.Response:
-    return web.Response(text=_service(request).metrics.render(), content_type="text/plain",
+    return web.Response(text=_service(request).render_metrics(), content_type="text/plain",
                         charset="utf-8", headers={"X-Content-Type-Options": "nosniff"})
 
 

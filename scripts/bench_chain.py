@@ -223,35 +223,26 @@ def build_chain(data_dir: Path, genesis_file: Path, proposer: str, proposer_key:
 
 
 def settle(data_dir: Path, timeout: float = 900.0) -> None:
-    """Leave the LevelDB with no compaction pending. Straight after a build it holds a backlog
-    (16 level-0 files after 200,000 certificates; a level 1 three times its 10 MB target even
-    after ``compact_range``) that LevelDB works off in the background of whoever opens it next:
-    the node under measurement. The first ``verify`` on a fresh clone did, for its whole load
-    (114 compactions in the node's LOG), and measured 1.08-1.17 ms of CPU per holders request
-    against 0.59-0.79 ms once settled. So compact, then keep the database open until
-    LevelDB's own stats show no level over its size (what triggers a background compaction)."""
+    """Leave the LevelDB with no size-triggered compaction pending. Straight after a build it
+    holds a backlog (16 level-0 files after 200,000 certificates; a level 1 three times its
+    10 MB target even after ``compact_range``) that LevelDB would otherwise work off in the
+    background of whoever opens it next: the node under measurement (114 compactions in its LOG
+    during the first ``verify`` on a fresh clone). So compact, then keep the database open
+    until LevelDB's stats show no level over its size. (Random reads then cause some seek
+    compactions of their own: ``bench_verify`` warms up until they end.)"""
     import plyvel
+
+    from node.storage import leveldb_stats
 
     db = plyvel.DB(str(data_dir))
     try:
         db.compact_range()
         deadline = time.monotonic() + timeout
-        while compaction_pending(db.get_property(b"leveldb.stats").decode()) and time.monotonic() < deadline:
+        while time.monotonic() < deadline and leveldb_stats.compaction_pending(
+                leveldb_stats.parse(db.get_property(b"leveldb.stats").decode())):
             time.sleep(0.5)
     finally:
         db.close()
-
-
-def compaction_pending(stats: str) -> bool:
-    """From LevelDB's ``leveldb.stats`` table: would it start a size-triggered compaction?
-    Level 0 at 4 files, level L >= 1 at 10 MB x 10^(L-1) (LevelDB's ``MaxBytesForLevel``)."""
-    for line in stats.splitlines():
-        cols = line.split()
-        if len(cols) == 6 and cols[0].isdigit():
-            level, files, mib = int(cols[0]), int(cols[1]), float(cols[2])
-            if (level == 0 and files >= 4) or (level >= 1 and mib >= 10 * 10 ** (level - 1)):
-                return True
-    return False
 
 
 def _genesis_doc(chain_id: str, members: list[dict[str, Any]], issuer: SigningKey,

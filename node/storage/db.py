@@ -179,6 +179,11 @@ class Store:
         except plyvel.CorruptionError as exc:
             raise self.corrupted(CorruptionError(f"{self.path}: {_short(exc)}")) from None
 
+    def leveldb_stats(self) -> str:
+        """LevelDB's ``leveldb.stats`` table (see ``node.storage.leveldb_stats``)."""
+        raw = self._db.get_property(b"leveldb.stats")
+        return raw.decode() if raw else ""
+
     def raw_items(self) -> Iterator[tuple[bytes, bytes]]:
         """Every stored pair as it is on disk (for audits and tests)."""
         yield from self._db.iterator()

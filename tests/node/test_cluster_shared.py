@@ -112,6 +112,11 @@ def test_every_node_is_healthy_and_exports_metrics(shared_cluster: ClusterHandle
         assert get(f"{c.urls[n]}/healthz").status == 200
         text = get(f"{c.urls[n]}/metrics").body
         assert "spkm_chain_height" in text and "spkm_raft_term" in text
+        # LevelDB's compaction state, read from the node's own store at scrape time
+        lines = dict(line.split(" ", 1) for line in text.splitlines() if not line.startswith("#"))
+        assert float(lines["spkm_storage_compaction_seconds_total"]) >= 0
+        assert lines["spkm_storage_compaction_pending"] in ("0", "1")
+        assert int(lines["spkm_storage_level0_files"]) >= 0
         st = c.status(n)
         assert st is not None and {p["node_id"] for p in st["peers"]} == set(NAMES) - {n}
 
