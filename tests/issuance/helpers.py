@@ -1,6 +1,7 @@
 """Batch files for the issuance tests: real programmes and centres, invented people.
 
-Programmes and centres come from ``shared/data/programmes.csv`` (the MySPIKE listing); names
+Programmes and centres come from ``shared/data/programmes.csv`` (the MySPIKE listing, or the
+demo's three built-in programmes when it is not beside the clone); names
 are invented and MyKad numbers are made up but valid (real dates, place codes in use), and
 unique per row so that any number of rows is a valid batch.
 """
@@ -16,10 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from certificate.batch import COLUMNS
-from certificate.noss import level_from_tahap, parse_noss
+from scripts import demo
 
 ROOT = Path(__file__).resolve().parents[2]
-PROGRAMMES = ROOT.parent / "shared" / "data" / "programmes.csv"
 
 GIVEN = ["MUHAMMAD HAZIQ", "NUR AISYAH", "AHMAD FARHAN", "SITI NURHALIZA", "TAN WEI MING", "LIM MEI LING",
          "RAJESH KUMAR", "PRIYA DEVI", "MOHD FAIZAL", "NURUL IZZAH", "WONG KAR WAI", "KAVITHA",
@@ -32,20 +32,9 @@ PLACES = ["01", "03", "06", "07", "10", "11", "14", "15"]
 
 @functools.lru_cache(maxsize=1)
 def programmes() -> list[dict[str, Any]]:
-    """Programmes whose NOSS code agrees with their level (a few listings disagree)."""
-    out = []
-    with PROGRAMMES.open(encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            level = level_from_tahap(row["tahap"])
-            try:
-                noss = parse_noss(row["kod_noss"])
-            except ValueError:
-                continue
-            if level is None or (noss.level is not None and noss.level != level):
-                continue
-            out.append({"level": level, "noss_code": row["kod_noss"].strip(), "programme_ms": row["program"].strip(),
-                        "centre_code": row["kod_pusat"].strip(), "centre_name": row["institusi"].strip()})
-    return out
+    """Programmes whose NOSS code agrees with their level (a few listings disagree): the
+    demo's list, so the built-in three when the listing is not beside the clone."""
+    return demo.programmes()
 
 
 def kind_for(level: int) -> str:
