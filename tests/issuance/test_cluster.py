@@ -333,13 +333,10 @@ def test_kill_halfway_2000(cluster: LocalCluster, tmp_path: Path) -> None:
 
 def test_interrupted_run_keeps_its_work(cluster: LocalCluster, tmp_path: Path) -> None:
     """Ctrl-C mid-batch: what was committed is in the partial result; the rerun finishes."""
-    # The first partial result appears after one chunk of 100; the other 2,900 rows leave the
-    # poller below seconds to send its Ctrl-C even when CI starves it of CPU (with 1,500 rows
-    # in chunks of 500 it once woke after the run had finished).
-    n = 3000
+    n = 1500
     batch = write_batch(tmp_path / "int.csv", make_rows(n, seed=8, jpps_ref="JPPS/T/INT"))
     partial_path = Path(f"{batch}.result.partial.csv")
-    proc = cluster.popen(*issue_args(cluster, batch, nodes=(2, 3)), "--chunk", "100")
+    proc = cluster.popen(*issue_args(cluster, batch, nodes=(2, 3)))
     try:
         deadline = time.monotonic() + 120
         while proc.poll() is None and time.monotonic() < deadline:
