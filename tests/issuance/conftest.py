@@ -11,6 +11,7 @@ import base64
 import itertools
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -51,6 +52,10 @@ def next_base_port() -> int:
     raise RuntimeError("no free ports for a test cluster")
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @dataclass
 class LocalCluster:
     dir: Path
@@ -86,8 +91,12 @@ class LocalCluster:
                               text=True, timeout=timeout, check=False)
 
     def popen(self, *args: str) -> subprocess.Popen[str]:
+        """The CLI in the background, with Ctrl-C (SIGINT) as an officer's terminal delivers it.
+        A shell without job control starts ``cmd &`` with SIGINT ignored, and Python then never
+        turns SIGINT into KeyboardInterrupt: a suite started that way (``nohup .ci/run &``)
+        saw the Ctrl-C test's CLI shrug off its SIGINT and finish the batch."""
         return subprocess.Popen([sys.executable, "-m", "certificate", *args], cwd=ROOT, text=True,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=_default_sigint)
 
     def get(self, path: str, node: int | None = None) -> tuple[int, Any]:
         """GET from the given node, or from the first that answers (tests survive a dead node)."""
