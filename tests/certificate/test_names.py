@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import csv
 import unicodedata
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,8 +10,9 @@ from hypothesis import strategies as st
 
 from certificate.errors import ValidationError
 from certificate.names import MAX_NAME_LEN, MESSAGES, normalise_name, normalise_text
+from tests.shared_files import shared
 
-PROGRAMMES = Path("/work/shared/data/programmes.csv")
+PROGRAMMES = shared("data/programmes.csv")
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,8 +9,9 @@ from hypothesis import strategies as st
 
 from certificate.errors import ValidationError
 from certificate.noss import MESSAGES, NossCode, level_from_tahap, parse_noss
+from tests.shared_files import shared
 
-PROGRAMMES = Path("/work/shared/data/programmes.csv")
+PROGRAMMES = shared("data/programmes.csv")
 
 
 def programme_rows() -> list[dict[str, str]]:

@@ -11,8 +11,9 @@ from typing import Any
 
 from certificate import multibase
 from certificate.keys import SigningKey
+from tests.shared_files import shared
 
-VECTORS = Path("/work/shared/vectors/w3c-vc-di-eddsa")
+VECTORS = shared("vectors/w3c-vc-di-eddsa")
 JCS_VECTORS = VECTORS / "eddsa-jcs-2022"
 CREATED = "2023-02-24T23:36:38Z"
 

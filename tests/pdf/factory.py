@@ -24,7 +24,7 @@ ISSUER = SigningKey(hashlib.sha256(b"test issuer").digest())
 NODE = SigningKey(hashlib.sha256(b"test node jpk").digest())
 NODE_KEYS: dict[str, PublicKey] = {"jpk": NODE.public}
 
-# Real programmes and centres from /work/shared/data/programmes.csv, invented people.
+# Real programmes and centres from ../shared/data/programmes.csv, invented people.
 PROGRAMMES: dict[tuple[str, int], dict[str, str]] = {
     ("SKM", 1): dict(noss_code="TA-011-1:2012", programme_ms="Pembuatan Pakaian Wanita",
                      programme_en="Women's Garment Making", centre_code="K05568",

@@ -16,8 +16,9 @@ from certificate.pdf.templates import TEMPLATES, RenderInput
 from certificate.pdf.templates.v2026_1 import FONTS
 from certificate.pdf.textlayout import FontSet, Glyph, fit, width, wrap
 from tests.pdf.factory import BASE_URL, issue_one
+from tests.shared_files import shared
 
-PROGRAMMES = Path("/work/shared/data/programmes.csv")
+PROGRAMMES = shared("data/programmes.csv")
 PAGE_W, PAGE_H = 595.28, 841.89
 FRAME = 30.0  # inside the inner gold rule
 
