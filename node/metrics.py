@@ -83,3 +83,14 @@ class Metrics:
             lines.append(f'{full}_bucket{{le="+Inf"}} {h.n}')
             lines += [f"{full}_sum {h.total:.6f}", f"{full}_count {h.n}"]
         return "\n".join(lines) + "\n"
+
+
+def parse_text(text: str) -> dict[str, float]:
+    """``render``'s output read back, one value per series name (labels included): what a
+    scraper sees, for the benchmarks and tests that read a node's /metrics."""
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.rpartition(" ")
+            out[name] = float(value)
+    return out

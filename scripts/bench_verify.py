@@ -133,10 +133,11 @@ def bench_verify(args: argparse.Namespace, ctx: dict[str, Any]) -> dict[str, Any
 
 def compaction_state(base: str) -> tuple[float, bool]:
     """The node's LevelDB compaction seconds so far, and whether a compaction is due."""
+    from node.metrics import parse_text
+
     with urllib.request.urlopen(base + "/metrics", timeout=5) as r:
-        text = r.read().decode()
-    values = dict(line.split(" ", 1) for line in text.splitlines() if line and not line.startswith("#"))
-    return float(values["spkm_storage_compaction_seconds_total"]), values["spkm_storage_compaction_pending"] == "1"
+        values = parse_text(r.read().decode())
+    return values["spkm_storage_compaction_seconds_total"], values["spkm_storage_compaction_pending"] == 1
 
 
 def warm_up(base: str, items: list[str], connections: int, slice_s: float = 3.0,

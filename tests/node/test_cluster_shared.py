@@ -20,6 +20,7 @@ from certificate.keys import SigningKey, write_key_file
 from certificate.record import utc_timestamp
 from certificate.tx import ISSUER_ADD, ISSUER_REMOVE, Signature, Transaction, governance_tx, issue_tx
 from node.consensus import Message, MessageType
+from node.metrics import parse_text
 from node.p2p import Member, PeerNetwork
 from tests.node.helpers import (
     NAMES,
@@ -113,10 +114,10 @@ def test_every_node_is_healthy_and_exports_metrics(shared_cluster: ClusterHandle
         text = get(f"{c.urls[n]}/metrics").body
         assert "spkm_chain_height" in text and "spkm_raft_term" in text
         # LevelDB's compaction state, read from the node's own store at scrape time
-        lines = dict(line.split(" ", 1) for line in text.splitlines() if not line.startswith("#"))
-        assert float(lines["spkm_storage_compaction_seconds_total"]) >= 0
-        assert lines["spkm_storage_compaction_pending"] in ("0", "1")
-        assert int(lines["spkm_storage_level0_files"]) >= 0
+        values = parse_text(text)
+        assert values["spkm_storage_compaction_seconds_total"] >= 0
+        assert values["spkm_storage_compaction_pending"] in (0, 1)
+        assert values["spkm_storage_level0_files"] >= 0
         st = c.status(n)
         assert st is not None and {p["node_id"] for p in st["peers"]} == set(NAMES) - {n}
 

@@ -84,8 +84,9 @@ def test_a_store_reports_its_own_tree(tmp_path: Path) -> None:
     try:
         for i in range(200):
             store.put(f"k{i}".encode(), os.urandom(100))
-        levels = ls.parse(store.leveldb_stats())
-        assert isinstance(levels, list) and not ls.compaction_pending(levels)
+        text = store.leveldb_stats()
+        assert "Compactions" in text and "Files Size(MB)" in text  # LevelDB's own table
+        assert not ls.compaction_pending(ls.parse(text))
     finally:
         store.close()
 
@@ -110,3 +111,18 @@ def test_settle_leaves_a_bulk_loaded_database_with_nothing_pending(tmp_path: Pat
         assert dict(db.iterator()) == expected
     finally:
         db.close()
+
+
+def test_metrics_text_reads_back_as_rendered() -> None:
+    from node.metrics import Metrics, parse_text
+
+    m = Metrics()
+    m.set("storage_compaction_seconds_total", 18.25)
+    m.set("storage_compaction_pending", 1)
+    m.observe("storage_sync_seconds", 0.003)
+    values = parse_text(m.render())
+    assert values["spkm_storage_compaction_seconds_total"] == 18.25
+    assert values["spkm_storage_compaction_pending"] == 1
+    assert values["spkm_storage_level0_files"] == 0  # every known series is rendered, unset ones as 0
+    assert values['spkm_storage_sync_seconds_bucket{le="0.005"}'] == 1
+    assert values["spkm_storage_sync_seconds_count"] == 1
